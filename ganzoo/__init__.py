@@ -1,0 +1,31 @@
+"""ganzoo: a plugin-based zoo of generative adversarial networks.
+
+The public API for plugin authors: :data:`hookimpl`, the contracts in :mod:`ganzoo.protocols`
+(:class:`Recipe`, :class:`PartSpec`, :class:`Generator`, :class:`Discriminator`, :class:`Loss`),
+:class:`DatasetSpec` / :class:`ImageDataset` for datasets, and the errors in :mod:`ganzoo.errors`.
+"""
+
+from ganzoo.data.dataset import DatasetSpec, ImageDataset
+from ganzoo.errors import CheckpointError, ConfigError, DataError, GanzooError, PluginError, RunError
+from ganzoo.hookspecs import hookimpl
+from ganzoo.protocols import Discriminator, Generator, Loss, PartSpec, Recipe
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CheckpointError",
+    "ConfigError",
+    "DataError",
+    "DatasetSpec",
+    "Discriminator",
+    "GanzooError",
+    "Generator",
+    "ImageDataset",
+    "Loss",
+    "PartSpec",
+    "PluginError",
+    "Recipe",
+    "RunError",
+    "__version__",
+    "hookimpl",
+]

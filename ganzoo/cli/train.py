@@ -1,0 +1,144 @@
+"""``ganzoo train``: train a recipe, or any generator x discriminator x loss trio."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ganzoo.cli.app import app, err, guarded, out
+from ganzoo.discovery import get_registry
+from ganzoo.errors import ConfigError
+from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
+from ganzoo.train.run_dir import default_run_dir, open_existing_run
+from ganzoo.train.trainer import Trainer
+
+#: What may change when a run is resumed (the rest defines the run and must stay the same).
+RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root")
+RUNS_DIR = Path("runs")
+
+
+def _parse_betas(text: Optional[str]) -> Optional[tuple[float, float]]:
+    if text is None:
+        return None
+    try:
+        values = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 2:
+        raise ConfigError(f"--betas takes two numbers separated by a comma, e.g. 0.5,0.999; got {text!r}.")
+    return values  # type: ignore[return-value]
+
+
+def _resumed_config(saved: TrainConfig, given: dict) -> TrainConfig:
+    changes = {}
+    for key, value in given.items():
+        if value is None or getattr(saved, key) == value:
+            continue
+        if key not in RESUMABLE_CHANGES:
+            raise ConfigError(
+                f"--{key.replace('_', '-')} cannot change when resuming (the run was trained with {getattr(saved, key)!r}). "
+                f"Only {', '.join('--' + k.replace('_', '-') for k in RESUMABLE_CHANGES)} may change; start a new run for the rest."
+            )
+        changes[key] = value
+    return replace(saved, **changes)
+
+
+def _install_stop_handlers(trainer: Trainer) -> None:
+    def stop(signum, frame):
+        if trainer.stop_requested:  # a second Ctrl-C stops at once
+            raise KeyboardInterrupt
+        err.print("[yellow]stopping after this step and writing a checkpoint (Ctrl-C again to stop at once)[/]")
+        trainer.request_stop()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+@app.command()
+@guarded
+def train(
+    recipe: Optional[str] = typer.Argument(None, help="Recipe to train (see `ganzoo list recipes`); optional when --generator, --discriminator and --loss are all given."),
+    data: str = typer.Option(..., "--data", "-d", help="Dataset name (see `ganzoo list datasets`)."),
+    generator: Optional[str] = typer.Option(None, help="Generator name; overrides the recipe's."),
+    discriminator: Optional[str] = typer.Option(None, help="Discriminator name; overrides the recipe's."),
+    loss: Optional[str] = typer.Option(None, help="Loss name; overrides the recipe's."),
+    steps: Optional[int] = typer.Option(None, help="Generator steps in total. [default: the recipe's]"),
+    batch_size: Optional[int] = typer.Option(None, help="Real images per discriminator step. [default: the recipe's]"),
+    lr_g: Optional[float] = typer.Option(None, help="Generator learning rate (Adam). [default: the recipe's]"),
+    lr_d: Optional[float] = typer.Option(None, help="Discriminator learning rate (Adam). [default: the recipe's]"),
+    betas: Optional[str] = typer.Option(None, help="Adam betas as 'b1,b2'. [default: the recipe's]"),
+    d_steps: Optional[int] = typer.Option(None, help="Discriminator steps per generator step. [default: the recipe's]"),
+    latent_dim: Optional[int] = typer.Option(None, help="Size of the latent vector z. [default: the recipe's]"),
+    image_size: Optional[int] = typer.Option(None, help="Square image side fed to the networks. [default: the recipe's, else the dataset's]"),
+    conditional: Optional[bool] = typer.Option(None, "--conditional/--unconditional", help="Feed class labels to both networks. [default: the recipe's]"),
+    ema_decay: Optional[float] = typer.Option(None, help="EMA decay of the generator's weights; 0 turns EMA off. [default: the recipe's]"),
+    precision: Optional[str] = typer.Option(None, help="fp32, bf16 or fp16. [default: fp32]"),
+    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N. [default: auto]"),
+    seed: Optional[int] = typer.Option(None, help="Seed of weights, data order and latents. [default: 0]"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory. [default: runs/RECIPE-DATA, numbered if taken]"),
+    data_root: Optional[Path] = typer.Option(None, help="Folder holding the datasets. [default: $GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data]"),
+    log_every: Optional[int] = typer.Option(None, help="Steps between metrics.jsonl records. [default: 50]"),
+    sample_every: Optional[int] = typer.Option(None, help="Steps between sample grids. [default: 500]"),
+    checkpoint_every: Optional[int] = typer.Option(None, help="Steps between checkpoints. [default: 1000]"),
+    keep: Optional[int] = typer.Option(None, help="Checkpoints to keep; 0 keeps all. [default: 3]"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its newest intact checkpoint."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out instead of refusing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved configuration as JSON and exit."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Train a GAN. Example: [bold]ganzoo train vanilla --data mnist[/]."""
+    registry = get_registry()
+    given = dict(
+        generator=generator,
+        discriminator=discriminator,
+        loss=loss,
+        steps=steps,
+        batch_size=batch_size,
+        lr_g=lr_g,
+        lr_d=lr_d,
+        betas=_parse_betas(betas),
+        d_steps=d_steps,
+        latent_dim=latent_dim,
+        image_size=image_size,
+        conditional=conditional,
+        ema_decay=ema_decay,
+        precision=precision,
+        device=device,
+        seed=seed,
+        log_every=log_every,
+        sample_every=sample_every,
+        checkpoint_every=checkpoint_every,
+        keep=keep,
+        data_root=str(data_root) if data_root else None,
+    )
+    if resume and overwrite:
+        raise ConfigError("--resume and --overwrite contradict each other: --resume continues the run in --out, --overwrite replaces it. Pass one.")
+    if resume:
+        if out_dir is None:
+            raise ConfigError("--resume needs --out RUN_DIR: the run to continue.")
+        saved = open_existing_run(out_dir)
+        if data != saved.dataset or (recipe is not None and recipe != saved.recipe):
+            raise ConfigError(f"{out_dir} is a run of recipe {saved.recipe!r} on {saved.dataset!r}; resume it with the same recipe and --data (or omit the recipe).")
+        config = _resumed_config(saved, given)
+        validate_config(registry, config)
+    else:
+        config = resolve_config(registry, data, recipe, **given)
+    if dry_run:
+        out.print_json(json.dumps(config.to_dict()))
+        return
+    run_dir = out_dir or default_run_dir(RUNS_DIR, f"{recipe or 'custom'}-{data}")
+    trainer = Trainer(config, run_dir, registry=registry, resume=resume, overwrite=overwrite, progress=not quiet)
+    trainer.setup()
+    _install_stop_handlers(trainer)
+    action = f"resuming at step {trainer.step}" if resume else "training"
+    err.print(f"{action} [bold]{config.recipe or 'custom'}[/] ({config.generator} x {config.discriminator} x {config.loss}) on [bold]{data}[/] -> {run_dir}", highlight=False)
+    result = trainer.fit()
+    verb = "stopped" if result.interrupted else "finished"
+    out.print(
+        f"{verb} at step {result.step} ({result.images_per_s:.0f} images/s). Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}",
+        highlight=False,
+    )

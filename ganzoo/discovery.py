@@ -1,0 +1,143 @@
+"""Plugin discovery: entry points of the ``ganzoo`` group -> pluggy -> a :class:`Registry`.
+
+Set-up runs in a fixed order: create the plugin manager, add the hookspecs, load the entry
+points (built-ins from the ``ganzoo`` distribution first, then third-party ones by name),
+register the modules, then call each plugin's ``ganzoo_register`` hook on its own, so one
+broken plugin is recorded as a failure instead of breaking the others.
+
+Environment switches:
+
+* ``GANZOO_DISABLE_PLUGIN_AUTOLOAD=1`` loads only the built-in entry points of the ``ganzoo``
+  distribution itself.
+* ``GANZOO_PLUGINS=name,other`` loads third-party entry points only when their entry-point
+  name or distribution name is listed (the built-ins always load).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, Iterable
+
+import pluggy
+
+from ganzoo import hookspecs
+from ganzoo.registry import PluginRegistrar, Registry
+
+ENTRY_POINT_GROUP = "ganzoo"
+CORE_DISTRIBUTION = "ganzoo"
+DISABLE_AUTOLOAD_ENV = "GANZOO_DISABLE_PLUGIN_AUTOLOAD"
+ONLY_PLUGINS_ENV = "GANZOO_PLUGINS"
+
+
+@dataclass
+class PluginInfo:
+    """What ``ganzoo plugins`` reports about one plugin."""
+
+    name: str  # entry-point name (or the name an in-process plugin was registered with)
+    distribution: str  # the installed distribution that declares it
+    version: str
+    module: str
+    registered: dict[str, list[str]] = field(default_factory=dict)  # kind -> names
+    error: str | None = None  # one line when the plugin failed to load or register
+    details: str | None = None  # the traceback of that failure
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _distribution(ep: EntryPoint) -> tuple[str, str]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return "?", "?"
+    return dist.metadata["Name"] or "?", dist.version or "?"
+
+
+def _selected_entry_points() -> list[EntryPoint]:
+    """The entry points to load, built-ins first, honouring the environment switches."""
+    only = {n.strip() for n in os.environ.get(ONLY_PLUGINS_ENV, "").split(",") if n.strip()}
+    autoload = not _truthy(os.environ.get(DISABLE_AUTOLOAD_ENV))
+    chosen, seen = [], set()
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        dist_name, _ = _distribution(ep)
+        key = (dist_name, ep.name, ep.value)
+        if key in seen:  # the same distribution found twice on sys.path
+            continue
+        seen.add(key)
+        builtin = dist_name == CORE_DISTRIBUTION
+        if not builtin and (not autoload or (only and ep.name not in only and dist_name not in only)):
+            continue
+        chosen.append(ep)
+    return sorted(chosen, key=lambda ep: (_distribution(ep)[0] != CORE_DISTRIBUTION, _distribution(ep)[0], ep.name))
+
+
+def _failure(info: PluginInfo, stage: str, error: BaseException) -> PluginInfo:
+    info.error = f"{stage}: {type(error).__name__}: {error}"
+    info.details = "".join(traceback.format_exception(error))
+    return info
+
+
+def build_registry(extra_plugins: Iterable[tuple[str, Any]] = (), autoload: bool = True) -> Registry:
+    """Load plugins and return a fresh :class:`Registry` filled by their hooks.
+
+    ``extra_plugins`` are ``(name, module_or_object)`` pairs registered after the entry
+    points (handy in tests and notebooks); ``autoload=False`` skips entry points entirely.
+    """
+    manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+    manager.add_hookspecs(hookspecs)
+    registry = Registry()
+    loaded: list[tuple[PluginInfo, Any]] = []
+
+    candidates: list[tuple[PluginInfo, Any]] = []
+    for ep in _selected_entry_points() if autoload else []:
+        dist_name, version = _distribution(ep)
+        info = PluginInfo(ep.name, dist_name, version, ep.value)
+        try:
+            candidates.append((info, ep.load()))
+        except BaseException as error:  # noqa: BLE001 - a plugin's import must not break ganzoo
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            registry.plugins.append(_failure(info, "import failed", error))
+    for name, plugin in extra_plugins:
+        candidates.append((PluginInfo(name, "(in-process)", "", getattr(plugin, "__name__", repr(plugin))), plugin))
+
+    for info, plugin in candidates:
+        try:
+            manager.register(plugin, name=info.name)
+            manager.check_pending()
+            loaded.append((info, plugin))
+        except Exception as error:  # noqa: BLE001 - unknown hooks, duplicate plugin names
+            if manager.is_registered(plugin):
+                manager.unregister(plugin)
+            registry.plugins.append(_failure(info, "invalid plugin", error))
+
+    for info, plugin in loaded:
+        others = [p for _, p in loaded if p is not plugin]
+        call = manager.subset_hook_caller("ganzoo_register", remove_plugins=others)
+        registrar = PluginRegistrar(registry, info.name)
+        try:
+            call(registry=registrar)
+            info.registered = registrar.commit()
+        except Exception as error:  # noqa: BLE001 - a plugin's bug must not break the others
+            _failure(info, "registration failed", error)
+        registry.plugins.append(info)
+    return registry
+
+
+@lru_cache(maxsize=1)
+def get_registry() -> Registry:
+    """The process-wide registry, built on first use."""
+    return build_registry()
+
+
+def reset_registry() -> None:
+    """Forget the process-wide registry so the next :func:`get_registry` rebuilds it."""
+    get_registry.cache_clear()

@@ -1,0 +1,35 @@
+"""Every hook a ganzoo plugin can implement, in one module.
+
+A plugin is a module (or object) advertised under the ``ganzoo`` entry-point group, e.g. in
+its ``pyproject.toml``::
+
+    [project.entry-points.ganzoo]
+    my-gan = "my_package.plugin"
+
+and implements hooks decorated with :data:`hookimpl`. The built-in families are written the
+same way and loaded through the same path.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT_NAME = "ganzoo"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+#: Decorator for a plugin's hook implementations.
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def ganzoo_register(registry) -> None:
+    """Add this plugin's parts to ganzoo.
+
+    Called once per plugin when the registry is built.
+
+    :param registry: a :class:`ganzoo.registry.PluginRegistrar` with ``add_generator``,
+        ``add_discriminator``, ``add_loss``, ``add_recipe`` and ``add_dataset``. Each takes the
+        entry and ``override=True`` to replace an entry of the same name deliberately; any
+        other duplicate name is refused. What a plugin adds is committed only when its hook
+        returns without raising, so a failing plugin leaves no half-registered parts behind.
+    """

@@ -1,0 +1,187 @@
+"""Typed lookup of everything plugins registered: generators, discriminators, losses, recipes, datasets.
+
+Names are lowercase words joined by ``-``, ``_`` or ``.``. Looking up an unknown name raises a
+:class:`~ganzoo.errors.ConfigError` that lists the closest matches; registering a name twice
+raises a :class:`~ganzoo.errors.PluginError` unless the second registration passes
+``override=True``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ganzoo.data.dataset import DatasetSpec
+from ganzoo.errors import ConfigError, PluginError
+from ganzoo.protocols import PartSpec, Recipe
+
+#: Kinds of entries, singular -> plural (the plural is what ``ganzoo list`` accepts too).
+KINDS: dict[str, str] = {
+    "generator": "generators",
+    "discriminator": "discriminators",
+    "loss": "losses",
+    "recipe": "recipes",
+    "dataset": "datasets",
+}
+_EXPECTED_TYPES = {"generator": PartSpec, "discriminator": PartSpec, "loss": PartSpec, "recipe": Recipe, "dataset": DatasetSpec}
+_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+def normalize_kind(kind: str) -> str:
+    """Accept a kind in singular or plural form and return the singular; raise on anything else."""
+    lowered = kind.strip().lower()
+    for singular, plural in KINDS.items():
+        if lowered in (singular, plural):
+            return singular
+    raise ConfigError(f"Unknown kind {kind!r}; choose one of: {', '.join(KINDS.values())}.")
+
+
+def natural_key(text: str) -> list:
+    """Sort key that orders embedded numbers numerically (``gan2`` before ``gan10``)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered object and the plugin that registered it."""
+
+    kind: str
+    name: str
+    value: Any
+    plugin: str
+
+
+class Registry:
+    """All registered parts, by kind and name."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+        self.plugins: list = []  # PluginInfo records, filled by ganzoo.discovery
+
+    # -- adding ---------------------------------------------------------------------------
+    def add(self, kind: str, value: Any, *, plugin: str = "(direct)", override: bool = False) -> Entry:
+        """Register ``value`` (a PartSpec, Recipe or DatasetSpec) under its ``name``."""
+        kind = normalize_kind(kind)
+        entry = self._validated(kind, value, plugin, override)
+        self._entries[kind][entry.name] = entry
+        return entry
+
+    def _validated(self, kind: str, value: Any, plugin: str, override: bool) -> Entry:
+        expected = _EXPECTED_TYPES[kind]
+        if not isinstance(value, expected):
+            raise PluginError(f"Plugin {plugin!r} registered a {kind} that is a {type(value).__name__}, not a {expected.__name__}.")
+        name = value.name
+        if not isinstance(name, str) or not _NAME_PATTERN.match(name):
+            raise PluginError(f"Plugin {plugin!r} registered a {kind} named {name!r}; names are lowercase letters, digits, '-', '_' and '.', starting with a letter or digit.")
+        if kind in ("generator", "discriminator", "loss") and not callable(value.factory):
+            raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose factory is not callable.")
+        existing = self._entries[kind].get(name)
+        if existing is not None and not override:
+            raise PluginError(
+                f"Plugin {plugin!r} registered {kind} {name!r}, which plugin {existing.plugin!r} already registered. "
+                f"Choose another name, or pass override=True to replace it deliberately."
+            )
+        return Entry(kind, name, value, plugin)
+
+    # -- looking up -----------------------------------------------------------------------
+    def entry(self, kind: str, name: str) -> Entry:
+        """The entry of ``kind`` called ``name``; a ConfigError with suggestions when unknown."""
+        kind = normalize_kind(kind)
+        table = self._entries[kind]
+        if name in table:
+            return table[name]
+        known = self.names(kind)
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        listing = ", ".join(known) if known else "none (is a plugin failing to load? see `ganzoo plugins`)"
+        raise ConfigError(f"Unknown {kind} {name!r}.{hint} Known {KINDS[kind]}: {listing}.")
+
+    def get(self, kind: str, name: str) -> Any:
+        """The registered object of ``kind`` called ``name``."""
+        return self.entry(kind, name).value
+
+    def names(self, kind: str, pattern: str | None = None, exclude: tuple[str, ...] = ()) -> list[str]:
+        """Registered names of ``kind`` matching an fnmatch ``pattern``, naturally sorted."""
+        kind = normalize_kind(kind)
+        names = [
+            n
+            for n in self._entries[kind]
+            if (pattern is None or fnmatch.fnmatchcase(n, pattern)) and not any(fnmatch.fnmatchcase(n, x) for x in exclude)
+        ]
+        return sorted(names, key=natural_key)
+
+    def entries(self, kind: str, pattern: str | None = None) -> list[Entry]:
+        """Entries of ``kind`` whose name matches ``pattern``, naturally sorted by name."""
+        kind = normalize_kind(kind)
+        return [self._entries[kind][n] for n in self.names(kind, pattern)]
+
+    def generator(self, name: str) -> PartSpec:
+        return self.get("generator", name)
+
+    def discriminator(self, name: str) -> PartSpec:
+        return self.get("discriminator", name)
+
+    def loss(self, name: str) -> PartSpec:
+        return self.get("loss", name)
+
+    def recipe(self, name: str) -> Recipe:
+        return self.get("recipe", name)
+
+    def dataset(self, name: str) -> DatasetSpec:
+        return self.get("dataset", name)
+
+
+@dataclass
+class PluginRegistrar:
+    """What a plugin's ``ganzoo_register`` hook receives.
+
+    Additions are staged and validated immediately, then committed to the registry together
+    when the hook returns, so a plugin that fails halfway registers nothing.
+    """
+
+    registry: Registry
+    plugin: str
+    staged: list[tuple[str, Any, bool]] = field(default_factory=list)
+
+    def _stage(self, kind: str, value: Any, override: bool) -> None:
+        if not override and any(k == kind and v.name == getattr(value, "name", None) for k, v, _ in self.staged):
+            raise PluginError(f"Plugin {self.plugin!r} registered {kind} {value.name!r} twice.")
+        self.registry._validated(kind, value, self.plugin, override)  # fail early, at the plugin's own line
+        self.staged.append((kind, value, override))
+
+    def add_generator(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
+        """Register a generator factory ``factory(latent_dim=, image_shape=, num_classes=, **options)``.
+
+        ``meta`` fills :class:`~ganzoo.protocols.PartSpec` (description, conditional,
+        uses_batchnorm, reference).
+        """
+        self._stage("generator", PartSpec(name, factory, **meta), override)
+
+    def add_discriminator(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
+        """Register a discriminator factory ``factory(image_shape=, num_classes=, **options)``."""
+        self._stage("discriminator", PartSpec(name, factory, **meta), override)
+
+    def add_loss(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
+        """Register a loss factory ``factory(**options)`` returning a :class:`~ganzoo.protocols.Loss`."""
+        meta.setdefault("conditional", None)
+        self._stage("loss", PartSpec(name, factory, **meta), override)
+
+    def add_recipe(self, recipe: Recipe, *, override: bool = False) -> None:
+        """Register a :class:`~ganzoo.protocols.Recipe`."""
+        self._stage("recipe", recipe, override)
+
+    def add_dataset(self, dataset: DatasetSpec, *, override: bool = False) -> None:
+        """Register a :class:`~ganzoo.data.DatasetSpec`."""
+        self._stage("dataset", dataset, override)
+
+    def commit(self) -> dict[str, list[str]]:
+        """Add everything staged to the registry; return the names added, by kind."""
+        added: dict[str, list[str]] = {}
+        for kind, value, override in self.staged:
+            self.registry.add(kind, value, plugin=self.plugin, override=override)
+            added.setdefault(kind, []).append(value.name)
+        self.staged.clear()
+        return added

@@ -1,0 +1,103 @@
+"""Building the networks and the loss of a configuration from the registry, with contract checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ganzoo.data.dataset import DatasetSpec
+from ganzoo.errors import PluginError
+from ganzoo.protocols import Loss
+from ganzoo.registry import Registry
+from ganzoo.train.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """What the networks are built for."""
+
+    image_shape: tuple[int, int, int]  # (C, H, W) fed to and produced by the networks
+    num_classes: int  # 0 when the run is unconditional
+    latent_dim: int
+
+
+def shapes_for(config: TrainConfig, dataset: DatasetSpec) -> Shapes:
+    """Image shape, classes and latent size of a run on ``dataset``."""
+    channels, height, width = dataset.image_shape
+    size = config.image_size
+    image_shape = (channels, size, size) if size else (channels, height, width)
+    return Shapes(image_shape, dataset.num_classes if config.conditional else 0, config.latent_dim)
+
+
+def _call(kind: str, name: str, factory, **kwargs):
+    try:
+        return factory(**kwargs)
+    except (TypeError, ValueError) as error:
+        raise PluginError(f"Could not build {kind} {name!r} with {kwargs}: {error}") from error
+
+
+def build_generator(registry: Registry, config: TrainConfig, shapes: Shapes) -> nn.Module:
+    """The generator of ``config``; checks the protocol's attributes and output shape."""
+    spec = registry.generator(config.generator)
+    model = _call(
+        "generator", spec.name, spec.factory, latent_dim=shapes.latent_dim, image_shape=shapes.image_shape, num_classes=shapes.num_classes, **config.generator_options
+    )
+    check_generator(model, spec.name, shapes)
+    return model
+
+
+def build_discriminator(registry: Registry, config: TrainConfig, shapes: Shapes) -> nn.Module:
+    """The discriminator of ``config``; checks the protocol's attributes and output shape."""
+    spec = registry.discriminator(config.discriminator)
+    model = _call("discriminator", spec.name, spec.factory, image_shape=shapes.image_shape, num_classes=shapes.num_classes, **config.discriminator_options)
+    check_discriminator(model, spec.name, shapes)
+    return model
+
+
+def build_loss(registry: Registry, config: TrainConfig) -> Loss:
+    """The loss of ``config``; checks that it has both phases."""
+    spec = registry.loss(config.loss)
+    loss = _call("loss", spec.name, spec.factory, **config.loss_options)
+    if not isinstance(loss, Loss):
+        raise PluginError(f"Loss {spec.name!r} built a {type(loss).__name__} without discriminator_loss() and generator_loss().")
+    return loss
+
+
+def _probe_labels(shapes: Shapes, batch: int) -> torch.Tensor | None:
+    return torch.arange(batch) % shapes.num_classes if shapes.num_classes else None
+
+
+def check_generator(model: nn.Module, name: str, shapes: Shapes) -> None:
+    """Raise PluginError unless ``model`` honours the Generator contract for ``shapes``."""
+    if not isinstance(model, nn.Module):
+        raise PluginError(f"Generator {name!r} built a {type(model).__name__}, not a torch.nn.Module.")
+    for attribute, expected in (("latent_dim", shapes.latent_dim), ("image_shape", shapes.image_shape), ("num_classes", shapes.num_classes)):
+        value = getattr(model, attribute, None)
+        if (tuple(value) if isinstance(value, (list, tuple)) else value) != expected:
+            raise PluginError(f"Generator {name!r} has {attribute}={value!r}; expected {expected!r}.")
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.zeros(2, shapes.latent_dim), _probe_labels(shapes, 2))
+    model.train(was_training)
+    if tuple(out.shape) != (2, *shapes.image_shape):
+        raise PluginError(f"Generator {name!r} returned images of shape {tuple(out.shape)}; expected {(2, *shapes.image_shape)}.")
+
+
+def check_discriminator(model: nn.Module, name: str, shapes: Shapes) -> None:
+    """Raise PluginError unless ``model`` honours the Discriminator contract for ``shapes``."""
+    if not isinstance(model, nn.Module):
+        raise PluginError(f"Discriminator {name!r} built a {type(model).__name__}, not a torch.nn.Module.")
+    for attribute, expected in (("image_shape", shapes.image_shape), ("num_classes", shapes.num_classes)):
+        value = getattr(model, attribute, None)
+        if (tuple(value) if isinstance(value, (list, tuple)) else value) != expected:
+            raise PluginError(f"Discriminator {name!r} has {attribute}={value!r}; expected {expected!r}.")
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        out = model(torch.zeros(2, *shapes.image_shape), _probe_labels(shapes, 2))
+    model.train(was_training)
+    if tuple(out.shape) != (2,):
+        raise PluginError(f"Discriminator {name!r} returned scores of shape {tuple(out.shape)}; expected (2,) — one raw score per image.")

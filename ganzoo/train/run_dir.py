@@ -1,0 +1,113 @@
+"""A run directory on disk: config.json, metrics.jsonl, samples/, checkpoints/."""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ganzoo.errors import RunError
+from ganzoo.train.atomic import write_json_atomically
+from ganzoo.train.checkpoint import CHECKPOINT_DIR
+from ganzoo.train.config import TrainConfig
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.jsonl"
+SAMPLES_DIR = "samples"
+_OWNED = (CONFIG_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR)
+
+
+def is_run(path: Path) -> bool:
+    """True when ``path`` holds a ganzoo run (it has a config.json)."""
+    return (Path(path) / CONFIG_FILE).is_file()
+
+
+def default_run_dir(base: Path, name: str) -> Path:
+    """``base/name``, or ``base/name-2``, ``-3``... : the first that does not exist yet."""
+    candidate, n = Path(base) / name, 1
+    while candidate.exists():
+        n += 1
+        candidate = Path(base) / f"{name}-{n}"
+    return candidate
+
+
+def _check_writable(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise RunError(f"Cannot write to the output directory {path} ({error.strerror or error}). Choose another --out or fix its permissions.") from error
+
+
+def prepare_new_run(path: Path, overwrite: bool) -> None:
+    """Make ``path`` ready for a fresh run; refuse to clobber an existing one unless asked."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise RunError(f"The output path {path} is a file, not a directory. Choose another --out.")
+    if path.is_dir() and any(path.iterdir()):
+        if not overwrite:
+            what = "a ganzoo run" if is_run(path) else "files that are not a ganzoo run"
+            raise RunError(
+                f"The output directory {path} already holds {what}. Pass --resume to continue that run, "
+                "--overwrite to replace it, or choose another --out."
+            )
+        for name in _OWNED:
+            target = path / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+    _check_writable(path)
+
+
+def open_existing_run(path: Path) -> TrainConfig:
+    """The configuration of the run in ``path``; RunError when it is not a run."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RunError(f"The run directory {path} does not exist.")
+    if not is_run(path):
+        raise RunError(f"{path} is not a ganzoo run directory (it has no {CONFIG_FILE}).")
+    return TrainConfig.from_json_file(path / CONFIG_FILE)
+
+
+def write_config(path: Path, config: TrainConfig, plugins: dict[str, str]) -> None:
+    """Write the resolved configuration with versions and the plugins that provided each part."""
+    from ganzoo import __version__
+
+    record: dict[str, Any] = {
+        "config": config.to_dict(),
+        "plugins": plugins,
+        "versions": {"ganzoo": __version__, "torch": torch.__version__, "python": platform.python_version()},
+        "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_json_atomically(Path(path) / CONFIG_FILE, record)
+
+
+class MetricsLog:
+    """Appends one JSON object per line to ``RUN/metrics.jsonl``."""
+
+    def __init__(self, run_dir: Path):
+        self.path = Path(run_dir) / METRICS_FILE
+
+    def truncate_after(self, step: int) -> None:
+        """Drop records of steps after ``step`` (they are redone when a run resumes)."""
+        if not self.path.exists():
+            return
+        kept = [line for line in self.path.read_text().splitlines() if line.strip() and json.loads(line).get("step", 0) <= step]
+        self.path.write_text("".join(line + "\n" for line in kept))
+
+    def append(self, record: dict[str, Any]) -> None:
+        with open(self.path, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+
+    def read(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]

@@ -1,0 +1,66 @@
+"""Drawing images from a trained generator, and loading one from a run directory."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ganzoo.data.batcher import to_uint8
+from ganzoo.errors import CheckpointError, ConfigError
+from ganzoo.registry import Registry
+from ganzoo.train.build import Shapes, build_generator, shapes_for
+from ganzoo.train.checkpoint import load_module_weights
+from ganzoo.train.config import TrainConfig
+from ganzoo.train.run_dir import open_existing_run
+
+
+def grid_labels(num_classes: int, per_class: int) -> torch.Tensor:
+    """Labels for a grid with one row per class: 0,0,...,1,1,... (``per_class`` each)."""
+    return torch.arange(num_classes).repeat_interleave(per_class)
+
+
+def grid_rows(num_classes: int, count: int) -> int:
+    """Images per grid row: ``count / num_classes`` for class rows, else a square-ish grid."""
+    if num_classes:
+        return max(1, count // num_classes)
+    return max(1, int(math.ceil(math.sqrt(count))))
+
+
+def load_generator(run_dir: Path, registry: Registry, use_ema: bool = True, device: str | torch.device = "cpu") -> tuple[nn.Module, TrainConfig, Shapes, int, bool]:
+    """Rebuild a run's generator from its config and newest checkpoint.
+
+    Returns ``(generator, config, shapes, step, is_ema)``; the EMA weights are used when the
+    run has them and ``use_ema`` is true.
+    """
+    config = open_existing_run(run_dir)
+    spec = registry.dataset(config.dataset)
+    shapes = shapes_for(config, spec)
+    generator = build_generator(registry, config, shapes)
+    prefix = "generator"
+    if use_ema and config.ema_decay > 0:
+        prefix = "generator_ema"
+    step, state, _ = load_module_weights(run_dir, prefix)
+    try:
+        generator.load_state_dict(state)
+    except RuntimeError as error:
+        raise CheckpointError(f"The checkpoint of step {step} in {run_dir} does not fit generator {config.generator!r}: {error}") from error
+    return generator.to(device).eval(), config, shapes, step, prefix == "generator_ema"
+
+
+@torch.no_grad()
+def sample_images(
+    generator: nn.Module, n: int, seed: int = 0, labels: torch.Tensor | None = None, batch_size: int = 256, device: str | torch.device = "cpu"
+) -> torch.Tensor:
+    """``n`` uint8 images (N, C, H, W) from ``generator``; latents from a generator seeded with ``seed``."""
+    if n <= 0:
+        raise ConfigError(f"The number of samples must be positive; got {n}.")
+    rng = torch.Generator().manual_seed(seed)
+    z = torch.randn(n, generator.latent_dim, generator=rng)
+    out = []
+    for start in range(0, n, batch_size):
+        batch_labels = labels[start : start + batch_size].to(device) if labels is not None else None
+        out.append(to_uint8(generator(z[start : start + batch_size].to(device), batch_labels)).cpu())
+    return torch.cat(out)

@@ -1,0 +1,307 @@
+"""The one training loop for every generator x discriminator x loss combination.
+
+Each step runs ``d_steps`` discriminator phases and one generator phase; the loss object owns
+what happens inside a phase (objective and regularisers), so this loop never asks which GAN
+it trains. The last discriminator phase's fakes are generated with gradients and reused by
+the generator phase (one generator forward per step, as in the canonical DCGAN loop).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from ganzoo.data.batcher import DeviceBatcher, to_uint8
+from ganzoo.data.root import resolve_data_root
+from ganzoo.discovery import get_registry
+from ganzoo.errors import CheckpointError, RunError
+from ganzoo.registry import Registry
+from ganzoo.train.build import Shapes, build_discriminator, build_generator, build_loss, shapes_for
+from ganzoo.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+from ganzoo.train.config import TrainConfig
+from ganzoo.train.ema import EMA
+from ganzoo.train.images import save_grid
+from ganzoo.train.precision import Precision
+from ganzoo.train.progress import TrainingProgress
+from ganzoo.train.run_dir import SAMPLES_DIR, MetricsLog, prepare_new_run, write_config
+from ganzoo.train.sampling import grid_labels, grid_rows
+
+#: Called after every step with (trainer, step); a returned dict is logged to metrics.jsonl.
+StepCallback = Callable[["Trainer", int], "dict[str, Any] | None"]
+
+
+class TrainingDiverged(RunError):
+    """A loss or a weight became NaN or infinite."""
+
+
+@dataclass
+class TrainResult:
+    """What :meth:`Trainer.fit` did."""
+
+    run_dir: Path
+    start_step: int  # the step the run started (or resumed) from
+    step: int  # the step it stopped at
+    interrupted: bool  # stopped early on request (Ctrl-C / SIGTERM); a checkpoint was written
+    images_per_s: float  # real images through the discriminator per second, over this call
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> cuda when available, else cpu; anything else as given."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class Trainer:
+    """Trains the configuration ``config`` into ``run_dir``.
+
+    ``resume=True`` continues from the run directory's newest intact checkpoint; otherwise
+    the directory must be new or empty (``overwrite=True`` replaces a previous run's files).
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        run_dir: str | Path,
+        *,
+        registry: Registry | None = None,
+        resume: bool = False,
+        overwrite: bool = False,
+        progress: bool = True,
+        callbacks: tuple[StepCallback, ...] = (),
+    ):
+        self.config = config
+        self.run_dir = Path(run_dir)
+        self.registry = registry or get_registry()
+        self.resume = resume
+        self.overwrite = overwrite
+        self.show_progress = progress
+        self.callbacks = list(callbacks)
+        self.stop_requested = False
+        self.device = resolve_device(config.device)
+        self.step = 0
+        self._built = False
+
+    # -- set-up -----------------------------------------------------------------------------
+    def setup(self) -> None:
+        """Load data, build the networks and optimisers, and restore a checkpoint when resuming."""
+        if self._built:
+            return
+        config = self.config
+        if self.resume and not list_checkpoints(self.run_dir):
+            raise CheckpointError(f"Cannot resume: {self.run_dir} holds no checkpoint yet. Start it without --resume (or with --overwrite).")
+        spec = self.registry.dataset(config.dataset)
+        root = resolve_data_root(config.data_root)
+        config.data_root = str(root)
+        dataset = spec.load(root, "train", True).resized(config.image_size)
+        if not config.conditional:
+            dataset.labels = None
+        self.shapes: Shapes = shapes_for(config, spec)
+        self.shapes = Shapes(dataset.image_shape, self.shapes.num_classes, self.shapes.latent_dim)
+
+        torch.manual_seed(config.seed)
+        self.G = build_generator(self.registry, config, self.shapes).to(self.device).train()
+        self.D = build_discriminator(self.registry, config, self.shapes).to(self.device).train()
+        self.loss = build_loss(self.registry, config)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=config.betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=config.betas)
+        self.ema = EMA(self.G, config.ema_decay) if config.ema_decay > 0 else None
+        self.precision = Precision(config.precision, self.device)
+        self.batcher = DeviceBatcher(dataset, config.batch_size, self.device, seed=config.seed)
+        self.latent_rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        fixed = torch.Generator().manual_seed(config.seed + 2)
+        self.fixed_labels = grid_labels(self.shapes.num_classes, per_class=8) if self.shapes.num_classes else None
+        count = len(self.fixed_labels) if self.fixed_labels is not None else 64
+        self.fixed_z = torch.randn(count, config.latent_dim, generator=fixed).to(self.device)
+        if self.fixed_labels is not None:
+            self.fixed_labels = self.fixed_labels.to(self.device)
+        self.metrics = MetricsLog(self.run_dir)
+        if self.resume:
+            self._restore()
+        else:  # only now, with data loaded and networks built, is the directory touched
+            prepare_new_run(self.run_dir, self.overwrite)
+            write_config(self.run_dir, config, self._plugins())
+        self._built = True
+
+    def _plugins(self) -> dict[str, str]:
+        c = self.config
+        names = {"generator": c.generator, "discriminator": c.discriminator, "loss": c.loss, "dataset": c.dataset}
+        if c.recipe:
+            names["recipe"] = c.recipe
+        return {kind: self.registry.entry(kind, name).plugin for kind, name in names.items()}
+
+    # -- state ------------------------------------------------------------------------------
+    def _identity(self) -> dict[str, Any]:
+        c = self.config
+        return {
+            "recipe": c.recipe,
+            "generator": c.generator,
+            "discriminator": c.discriminator,
+            "loss": c.loss,
+            "dataset": c.dataset,
+            "image_shape": list(self.shapes.image_shape),
+            "num_classes": self.shapes.num_classes,
+            "latent_dim": self.shapes.latent_dim,
+            "precision": c.precision,
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers."""
+        rng = {"torch": torch.get_rng_state(), "latent": self.latent_rng.get_state()}
+        if self.device.type == "cuda":
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        state = {
+            "generator": self.G.state_dict(),
+            "discriminator": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "batcher": self.batcher.state_dict(),
+            "rng": rng,
+            "precision": self.precision.state_dict(),
+        }
+        if self.ema is not None:
+            state["generator_ema"] = self.ema.model.state_dict()
+        return state
+
+    def save_checkpoint(self) -> Path:
+        """Write a checkpoint of the current step (atomically) and return its weights file."""
+        files = save_checkpoint(self.run_dir, self.step, self.state_dict(), {"identity": self._identity()}, keep=self.config.keep)
+        return files.weights
+
+    def _restore(self) -> None:
+        step, state, meta = load_checkpoint(self.run_dir)
+        saved = meta.get("identity", {})
+        current = self._identity()
+        different = {k: (saved.get(k), v) for k, v in current.items() if k != "precision" and saved.get(k) != v}
+        if different:
+            detail = "; ".join(f"{k}: checkpoint {a!r}, now {b!r}" for k, (a, b) in different.items())
+            raise CheckpointError(f"The checkpoint of step {step} in {self.run_dir} was made for another model ({detail}). Resume with the run's own configuration.")
+        try:
+            self.G.load_state_dict(state["generator"])
+            self.D.load_state_dict(state["discriminator"])
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+            if self.ema is not None and "generator_ema" in state:
+                self.ema.model.load_state_dict(state["generator_ema"])
+        except (RuntimeError, KeyError, ValueError) as error:
+            raise CheckpointError(f"The checkpoint of step {step} does not fit the networks: {error}") from error
+        self.batcher.load_state_dict(state["batcher"])
+        torch.set_rng_state(state["rng"]["torch"])
+        self.latent_rng.set_state(state["rng"]["latent"])
+        if "cuda" in state["rng"] and self.device.type == "cuda":
+            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+        self.precision.load_state_dict(state.get("precision", {}))
+        self.step = step
+        self.metrics.truncate_after(step)
+
+    # -- the loop ---------------------------------------------------------------------------
+    def _latents(self, batch: int) -> torch.Tensor:
+        return torch.randn(batch, self.config.latent_dim, device=self.device, generator=self.latent_rng)
+
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """One generator step and its discriminator steps; returns detached loss tensors."""
+        G, D, loss, precision = self.G, self.D, self.loss, self.precision
+        stats: dict[str, torch.Tensor] = {}
+        for phase in range(self.config.d_steps):
+            last = phase == self.config.d_steps - 1
+            real, labels = self.batcher.next()
+            z = self._latents(len(real))
+            with torch.set_grad_enabled(last), precision.autocast():
+                fake = G(z, labels)
+            with precision.autocast():
+                d_loss, d_stats = loss.discriminator_loss(D, real, fake.detach(), labels)
+            self.opt_d.zero_grad(set_to_none=True)
+            precision.backward(d_loss, "d")
+            precision.step(self.opt_d, "d")
+        D.requires_grad_(False)
+        with precision.autocast():
+            g_loss, g_stats = loss.generator_loss(D, fake, labels)
+        self.opt_g.zero_grad(set_to_none=True)
+        precision.backward(g_loss, "g")
+        precision.step(self.opt_g, "g")
+        D.requires_grad_(True)
+        if self.ema is not None:
+            self.ema.update(G)
+        stats.update(d_stats)
+        stats.update(g_stats)
+        stats["loss_d"] = d_loss.detach()
+        stats["loss_g"] = g_loss.detach()
+        return stats
+
+    def sample_grid(self, path: Path | None = None) -> Path:
+        """Write the fixed-noise grid of the current step (EMA generator when present)."""
+        model = self.ema.model if self.ema is not None else self.G
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            images = to_uint8(model(self.fixed_z, self.fixed_labels))
+        model.train(was_training)
+        path = path or self.run_dir / SAMPLES_DIR / f"step-{self.step:07d}.png"
+        save_grid(images, path, nrow=grid_rows(self.shapes.num_classes, len(images)))
+        return path
+
+    def _check_finite(self, record: dict[str, float]) -> None:
+        bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
+        if not bad:
+            return
+        good = list_checkpoints(self.run_dir)
+        last = f"the last checkpoint is step {good[-1].step} in {good[-1].weights.parent}" if good else "no checkpoint was written yet"
+        raise TrainingDiverged(
+            f"Training diverged at step {self.step}: {', '.join(bad)} became non-finite. Nothing was saved after the divergence; {last}. "
+            "Try a lower learning rate (--lr-g/--lr-d), fp32 precision, or another seed."
+        )
+
+    def fit(self) -> TrainResult:
+        """Train until ``config.steps`` (or a stop request); return what happened."""
+        self.setup()
+        config = self.config
+        start = self.step
+        sums: dict[str, torch.Tensor] = {}
+        window_steps, window_start, run_start = 0, time.perf_counter(), time.perf_counter()
+        images_per_step = config.batch_size * config.d_steps
+        interrupted = False
+        with TrainingProgress(config.steps, start, enabled=self.show_progress) as progress:
+            while self.step < config.steps:
+                stats = self.train_step()
+                self.step += 1
+                window_steps += 1
+                for key, value in stats.items():
+                    sums[key] = sums[key] + value if key in sums else value.clone()
+                progress.advance()
+                final = self.step == config.steps
+                if self.step % config.log_every == 0 or final:
+                    elapsed = time.perf_counter() - window_start
+                    record = {"step": self.step, **{k: float(v) / window_steps for k, v in sums.items()}}
+                    record["images_per_s"] = window_steps * images_per_step / max(elapsed, 1e-9)
+                    record["elapsed_s"] = round(time.perf_counter() - run_start, 3)
+                    self._check_finite(record)
+                    self.metrics.append(record)
+                    progress.show(record)
+                    sums, window_steps, window_start = {}, 0, time.perf_counter()
+                for callback in self.callbacks:
+                    extra = callback(self, self.step)
+                    if extra:
+                        self.metrics.append({"step": self.step, **extra})
+                if self.step % config.sample_every == 0 or final:
+                    self.sample_grid()
+                if self.stop_requested and not final:
+                    interrupted = True
+                    self._check_finite({k: float(v) for k, v in stats.items()})
+                    self.save_checkpoint()
+                    progress.print(f"stopped at step {self.step}; checkpoint written, continue with --resume")
+                    break
+                if self.step % config.checkpoint_every == 0 or final:
+                    self._check_finite({k: float(v) for k, v in stats.items()})
+                    self.save_checkpoint()
+        total = time.perf_counter() - run_start
+        done = self.step - start
+        return TrainResult(self.run_dir, start, self.step, interrupted, done * images_per_step / total if total > 0 and done else 0.0)
+
+    def request_stop(self) -> None:
+        """Ask the loop to stop after the current step and write a checkpoint."""
+        self.stop_requested = True

@@ -1,0 +1,67 @@
+"""The vanilla GAN: multilayer perceptrons trained with the non-saturating loss.
+
+Goodfellow et al. 2014, "Generative Adversarial Nets". The paper's MNIST networks were MLPs
+(maxout and dropout in D); this recipe uses the common modern MLP baseline: LeakyReLU(0.2)
+hidden layers, tanh output, logits from D (no sigmoid), Adam 2e-4 with betas (0.5, 0.999),
+batch 64, latent size 100. Both networks accept class labels when ``num_classes > 0``, by
+concatenating a label embedding to their input.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ganzoo import Recipe, hookimpl
+from ganzoo_families.layers import LabelEmbedding, flat_size, mlp
+
+
+class MLPGenerator(nn.Module):
+    """z (+ label embedding) -> hidden widths -> tanh image."""
+
+    def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], num_classes: int = 0, hidden: tuple[int, ...] = (256, 512, 1024)):
+        super().__init__()
+        self.latent_dim, self.image_shape, self.num_classes = latent_dim, tuple(image_shape), num_classes
+        self.embed = LabelEmbedding(num_classes, 50)
+        self.net = mlp([latent_dim + self.embed.dim, *hidden, flat_size(image_shape)])
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = torch.cat([z, self.embed(labels, len(z), z)], dim=1)
+        return torch.tanh(self.net(h)).view(len(z), *self.image_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    """Flattened image (+ label embedding) -> hidden widths -> one logit."""
+
+    def __init__(self, image_shape: tuple[int, int, int], num_classes: int = 0, hidden: tuple[int, ...] = (512, 256)):
+        super().__init__()
+        self.image_shape, self.num_classes = tuple(image_shape), num_classes
+        self.embed = LabelEmbedding(num_classes, 50)
+        self.net = mlp([flat_size(image_shape) + self.embed.dim, *hidden, 1])
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        h = torch.cat([x.flatten(1), self.embed(labels, len(x), x)], dim=1)
+        return self.net(h).view(-1)
+
+
+VANILLA = Recipe(
+    name="vanilla",
+    generator="mlp",
+    discriminator="mlp",
+    loss="bce",
+    description="MLP generator and discriminator, non-saturating loss",
+    reference="Goodfellow et al. 2014, Generative Adversarial Nets",
+    latent_dim=100,
+    batch_size=64,
+    steps=5000,
+    lr_g=2e-4,
+    lr_d=2e-4,
+    betas=(0.5, 0.999),
+)
+
+
+@hookimpl
+def ganzoo_register(registry):
+    registry.add_generator("mlp", MLPGenerator, conditional=None, description="MLP generator 256-512-1024, tanh output", reference=VANILLA.reference)
+    registry.add_discriminator("mlp", MLPDiscriminator, conditional=None, description="MLP discriminator 512-256, logit output", reference=VANILLA.reference)
+    registry.add_recipe(VANILLA)
