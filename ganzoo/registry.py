@@ -131,7 +131,17 @@ class Registry:
         return self.get("recipe", name)
 
     def dataset(self, name: str) -> DatasetSpec:
-        return self.get("dataset", name)
+        """A dataset by name; ``NAME:ARGUMENT`` asks the parametrised dataset ``NAME`` for a spec."""
+        if ":" in name and name not in self._entries["dataset"]:
+            family, _, argument = name.partition(":")
+            spec = self.get("dataset", family)
+            if spec.parametrize is None:
+                raise ConfigError(f"Dataset {family!r} takes no argument; use it as {family!r}, not {name!r}.")
+            return spec.parametrize(argument)
+        spec = self.get("dataset", name)
+        if spec.parametrize is not None:
+            raise ConfigError(f"Dataset {name!r} needs an argument: use it as '{name}:ARGUMENT' ({spec.description}).")
+        return spec
 
 
 @dataclass

@@ -70,3 +70,6 @@ class DatasetSpec:
     description: str = ""
     splits: tuple[str, ...] = field(default=SPLITS)
     feature_extractor: str | None = None  # the evaluator's default feature extractor for this data
+    #: For a parametrised dataset registered as ``NAME`` and used as ``NAME:ARGUMENT`` (e.g.
+    #: ``folder:PATH``): builds the concrete spec from ARGUMENT. ``None`` for plain datasets.
+    parametrize: Callable[[str], "DatasetSpec"] | None = None

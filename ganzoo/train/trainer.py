@@ -130,7 +130,7 @@ class Trainer:
 
     def _plugins(self) -> dict[str, str]:
         c = self.config
-        names = {"generator": c.generator, "discriminator": c.discriminator, "loss": c.loss, "dataset": c.dataset}
+        names = {"generator": c.generator, "discriminator": c.discriminator, "loss": c.loss, "dataset": c.dataset.partition(":")[0]}
         if c.recipe:
             names["recipe"] = c.recipe
         return {kind: self.registry.entry(kind, name).plugin for kind, name in names.items()}
