@@ -30,7 +30,7 @@ EXIT_INTERNAL = 1
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    err.print(f"[yellow]warning:[/] {message}", highlight=False)
+    err.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -61,7 +61,7 @@ def guarded(command: Callable) -> Callable:
         except GanzooError as error:
             if _state["debug"]:
                 err.print(traceback.format_exc(), highlight=False, markup=False)
-            err.print(f"[bold red]error:[/] {error}", highlight=False)
+            err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             err.print("[bold red]interrupted[/]")
@@ -69,7 +69,7 @@ def guarded(command: Callable) -> Callable:
         except Exception as error:  # noqa: BLE001 - a bug: say so briefly unless --debug
             if _state["debug"]:
                 raise
-            err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}. Run again with --debug for the traceback, and please report it.", highlight=False)
+            err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}. Run again with --debug for the traceback, and please report it.", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper

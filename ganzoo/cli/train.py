@@ -47,15 +47,16 @@ def _resumed_config(saved: TrainConfig, given: dict) -> TrainConfig:
     return replace(saved, **changes)
 
 
-def _install_stop_handlers(trainer: Trainer) -> None:
+def _install_stop_handlers(trainer: Trainer) -> dict:
+    """Ctrl-C / SIGTERM stop after the current step with a checkpoint; returns the old handlers."""
+
     def stop(signum, frame):
         if trainer.stop_requested:  # a second Ctrl-C stops at once
             raise KeyboardInterrupt
         err.print("[yellow]stopping after this step and writing a checkpoint (Ctrl-C again to stop at once)[/]")
         trainer.request_stop()
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    return {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
 @app.command()
@@ -66,25 +67,25 @@ def train(
     generator: Optional[str] = typer.Option(None, help="Generator name; overrides the recipe's."),
     discriminator: Optional[str] = typer.Option(None, help="Discriminator name; overrides the recipe's."),
     loss: Optional[str] = typer.Option(None, help="Loss name; overrides the recipe's."),
-    steps: Optional[int] = typer.Option(None, help="Generator steps in total. [default: the recipe's]"),
-    batch_size: Optional[int] = typer.Option(None, help="Real images per discriminator step. [default: the recipe's]"),
-    lr_g: Optional[float] = typer.Option(None, help="Generator learning rate (Adam). [default: the recipe's]"),
-    lr_d: Optional[float] = typer.Option(None, help="Discriminator learning rate (Adam). [default: the recipe's]"),
-    betas: Optional[str] = typer.Option(None, help="Adam betas as 'b1,b2'. [default: the recipe's]"),
-    d_steps: Optional[int] = typer.Option(None, help="Discriminator steps per generator step. [default: the recipe's]"),
-    latent_dim: Optional[int] = typer.Option(None, help="Size of the latent vector z. [default: the recipe's]"),
-    image_size: Optional[int] = typer.Option(None, help="Square image side fed to the networks. [default: the recipe's, else the dataset's]"),
-    conditional: Optional[bool] = typer.Option(None, "--conditional/--unconditional", help="Feed class labels to both networks. [default: the recipe's]"),
-    ema_decay: Optional[float] = typer.Option(None, help="EMA decay of the generator's weights; 0 turns EMA off. [default: the recipe's]"),
-    precision: Optional[str] = typer.Option(None, help="fp32, bf16 or fp16. [default: fp32]"),
-    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N. [default: auto]"),
-    seed: Optional[int] = typer.Option(None, help="Seed of weights, data order and latents. [default: 0]"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory. [default: runs/RECIPE-DATA, numbered if taken]"),
-    data_root: Optional[Path] = typer.Option(None, help="Folder holding the datasets. [default: $GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data]"),
-    log_every: Optional[int] = typer.Option(None, help="Steps between metrics.jsonl records. [default: 50]"),
-    sample_every: Optional[int] = typer.Option(None, help="Steps between sample grids. [default: 500]"),
-    checkpoint_every: Optional[int] = typer.Option(None, help="Steps between checkpoints. [default: 1000]"),
-    keep: Optional[int] = typer.Option(None, help="Checkpoints to keep; 0 keeps all. [default: 3]"),
+    steps: Optional[int] = typer.Option(None, help="Generator steps in total. (default: the recipe's)"),
+    batch_size: Optional[int] = typer.Option(None, help="Real images per discriminator step. (default: the recipe's)"),
+    lr_g: Optional[float] = typer.Option(None, help="Generator learning rate (Adam). (default: the recipe's)"),
+    lr_d: Optional[float] = typer.Option(None, help="Discriminator learning rate (Adam). (default: the recipe's)"),
+    betas: Optional[str] = typer.Option(None, help="Adam betas as 'b1,b2'. (default: the recipe's)"),
+    d_steps: Optional[int] = typer.Option(None, help="Discriminator steps per generator step. (default: the recipe's)"),
+    latent_dim: Optional[int] = typer.Option(None, help="Size of the latent vector z. (default: the recipe's)"),
+    image_size: Optional[int] = typer.Option(None, help="Square image side fed to the networks. (default: the recipe's, else the dataset's)"),
+    conditional: Optional[bool] = typer.Option(None, "--conditional/--unconditional", help="Feed class labels to both networks. (default: the recipe's)"),
+    ema_decay: Optional[float] = typer.Option(None, help="EMA decay of the generator's weights; 0 turns EMA off. (default: the recipe's)"),
+    precision: Optional[str] = typer.Option(None, help="fp32, bf16 or fp16. (default: fp32)"),
+    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N. (default: auto)"),
+    seed: Optional[int] = typer.Option(None, help="Seed of weights, data order and latents. (default: 0)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory. (default: runs/RECIPE-DATA, numbered if taken)"),
+    data_root: Optional[Path] = typer.Option(None, help="Folder holding the datasets. (default: $GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data)"),
+    log_every: Optional[int] = typer.Option(None, help="Steps between metrics.jsonl records. (default: 50)"),
+    sample_every: Optional[int] = typer.Option(None, help="Steps between sample grids. (default: 500)"),
+    checkpoint_every: Optional[int] = typer.Option(None, help="Steps between checkpoints. (default: 1000)"),
+    keep: Optional[int] = typer.Option(None, help="Checkpoints to keep; 0 keeps all. (default: 3)"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its newest intact checkpoint."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out instead of refusing."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved configuration as JSON and exit."),
@@ -133,10 +134,14 @@ def train(
     run_dir = out_dir or default_run_dir(RUNS_DIR, f"{recipe or 'custom'}-{data}")
     trainer = Trainer(config, run_dir, registry=registry, resume=resume, overwrite=overwrite, progress=not quiet)
     trainer.setup()
-    _install_stop_handlers(trainer)
+    previous_handlers = _install_stop_handlers(trainer)
     action = f"resuming at step {trainer.step}" if resume else "training"
     err.print(f"{action} [bold]{config.recipe or 'custom'}[/] ({config.generator} x {config.discriminator} x {config.loss}) on [bold]{data}[/] -> {run_dir}", highlight=False)
-    result = trainer.fit()
+    try:
+        result = trainer.fit()
+    finally:
+        for sig, handler in previous_handlers.items():
+            signal.signal(sig, handler)
     verb = "stopped" if result.interrupted else "finished"
     out.print(
         f"{verb} at step {result.step} ({result.images_per_s:.0f} images/s). Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}",

@@ -245,8 +245,13 @@ class Trainer:
         save_grid(images, path, nrow=grid_rows(self.shapes.num_classes, len(images)))
         return path
 
-    def _check_finite(self, record: dict[str, float]) -> None:
+    def _check_finite(self, record: dict[str, float], weights: bool = False) -> None:
+        """Raise TrainingDiverged when a logged value (or, with ``weights``, a weight) is NaN/inf."""
         bad = [k for k, v in record.items() if isinstance(v, float) and not math.isfinite(v)]
+        if weights:
+            for name, model in (("generator weights", self.G), ("discriminator weights", self.D)):
+                if not torch.stack([p.detach().isfinite().all() for p in model.parameters()]).all():
+                    bad.append(name)
         if not bad:
             return
         good = list_checkpoints(self.run_dir)
@@ -291,12 +296,12 @@ class Trainer:
                     self.sample_grid()
                 if self.stop_requested and not final:
                     interrupted = True
-                    self._check_finite({k: float(v) for k, v in stats.items()})
+                    self._check_finite({k: float(v) for k, v in stats.items()}, weights=True)
                     self.save_checkpoint()
                     progress.print(f"stopped at step {self.step}; checkpoint written, continue with --resume")
                     break
                 if self.step % config.checkpoint_every == 0 or final:
-                    self._check_finite({k: float(v) for k, v in stats.items()})
+                    self._check_finite({k: float(v) for k, v in stats.items()}, weights=True)
                     self.save_checkpoint()
         total = time.perf_counter() - run_start
         done = self.step - start

@@ -46,11 +46,15 @@ def flat_size(image_shape: tuple[int, int, int]) -> int:
     return int(math.prod(image_shape))
 
 
-def mlp(sizes: list[int], slope: float = 0.2) -> nn.Sequential:
-    """Linear layers of the given widths with LeakyReLU(``slope``) between them (none after the last)."""
+def mlp(sizes: list[int], slope: float = 0.2, dropout: float = 0.0, batchnorm: bool = False) -> nn.Sequential:
+    """Linear layers of the given widths; between them optional BatchNorm, LeakyReLU(``slope``), optional dropout."""
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
+            if batchnorm:
+                layers.append(nn.BatchNorm1d(b))
             layers.append(nn.LeakyReLU(slope, inplace=True))
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)

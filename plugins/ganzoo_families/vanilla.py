@@ -19,11 +19,13 @@ from ganzoo_families.layers import LabelEmbedding, flat_size, mlp
 class MLPGenerator(nn.Module):
     """z (+ label embedding) -> hidden widths -> tanh image."""
 
-    def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], num_classes: int = 0, hidden: tuple[int, ...] = (256, 512, 1024)):
+    def __init__(
+        self, latent_dim: int, image_shape: tuple[int, int, int], num_classes: int = 0, hidden: tuple[int, ...] = (256, 512, 1024), batchnorm: bool = False
+    ):
         super().__init__()
         self.latent_dim, self.image_shape, self.num_classes = latent_dim, tuple(image_shape), num_classes
         self.embed = LabelEmbedding(num_classes, 50)
-        self.net = mlp([latent_dim + self.embed.dim, *hidden, flat_size(image_shape)])
+        self.net = mlp([latent_dim + self.embed.dim, *hidden, flat_size(image_shape)], batchnorm=batchnorm)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = torch.cat([z, self.embed(labels, len(z), z)], dim=1)
@@ -33,11 +35,11 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """Flattened image (+ label embedding) -> hidden widths -> one logit."""
 
-    def __init__(self, image_shape: tuple[int, int, int], num_classes: int = 0, hidden: tuple[int, ...] = (512, 256)):
+    def __init__(self, image_shape: tuple[int, int, int], num_classes: int = 0, hidden: tuple[int, ...] = (512, 256), dropout: float = 0.0):
         super().__init__()
         self.image_shape, self.num_classes = tuple(image_shape), num_classes
         self.embed = LabelEmbedding(num_classes, 50)
-        self.net = mlp([flat_size(image_shape) + self.embed.dim, *hidden, 1])
+        self.net = mlp([flat_size(image_shape) + self.embed.dim, *hidden, 1], dropout=dropout)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = torch.cat([x.flatten(1), self.embed(labels, len(x), x)], dim=1)

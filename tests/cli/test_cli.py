@@ -1,0 +1,126 @@
+"""The command line end to end through typer's runner, and once as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from typer.testing import CliRunner
+
+from ganzoo import __version__
+from ganzoo.cli import app
+
+runner = CliRunner()
+TINY = ["--steps", "4", "--batch-size", "16", "--log-every", "2", "--sample-every", "2", "--checkpoint-every", "2", "-q"]
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture()
+def trained_run(tmp_path):
+    run = tmp_path / "run"
+    result = invoke("train", "vanilla", "--data", "mnist", "--out", run, *TINY)
+    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_version_and_help():
+    assert invoke("--version").output.strip() == f"ganzoo {__version__}"
+    for command in ("train", "sample", "list", "plugins"):
+        result = invoke(command, "--help")
+        assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_train_writes_a_run_and_resume_continues(trained_run):
+    assert (trained_run / "samples" / "step-0000004.png").is_file()
+    result = invoke("train", "vanilla", "--data", "mnist", "--out", trained_run, "--resume", *TINY[:-1], "-q", "--steps", "6")
+    assert result.exit_code == 0, result.output
+    assert "finished at step 6" in result.output
+    steps = [json.loads(line)["step"] for line in (trained_run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [2, 4, 6]
+
+
+def test_sample_png_and_safetensors(trained_run, tmp_path):
+    result = invoke("sample", trained_run, "--out", tmp_path / "grid.png", "--n", "16")
+    assert result.exit_code == 0, result.output and (tmp_path / "grid.png").is_file()
+    result = invoke("sample", trained_run, "--out", tmp_path / "x.safetensors", "--n", "10", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    tensors = load_file(str(tmp_path / "x.safetensors"))
+    assert tensors["images"].dtype == torch.uint8 and tensors["images"].shape == (10, 1, 28, 28)
+    assert tensors["labels"].dtype == torch.int64 and tensors["labels"].tolist() == [-1] * 10
+    again = invoke("sample", trained_run, "--out", tmp_path / "y.safetensors", "--n", "10", "--seed", "3")
+    assert again.exit_code == 0
+    assert torch.equal(load_file(str(tmp_path / "y.safetensors"))["images"], tensors["images"])  # seeded
+
+
+def test_list_filters_by_kind_and_pattern():
+    result = invoke("list", "recipes", "van*")
+    assert result.exit_code == 0 and "vanilla" in result.output and "mnist" not in result.output
+    result = invoke("list", "datasets")
+    assert "fashion-mnist" in result.output and "mnist" in result.output
+    result = invoke("list", "*mnist*")  # a pattern alone searches every kind
+    assert "fashion-mnist" in result.output and "vanilla" not in result.output
+
+
+def test_plugins_lists_the_builtins():
+    result = invoke("plugins")
+    assert result.exit_code == 0 and "vanilla" in result.output and "ok" in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "vanila", "--data", "mnist"], "Did you mean 'vanilla'"),
+        (["train", "vanilla", "--data", "mnits"], "Unknown dataset 'mnits'"),
+        (["train", "vanilla", "--data", "mnist", "--steps", "0"], "--steps must be a positive"),
+        (["train", "vanilla", "--data", "mnist", "--batch-size", "0"], "--batch-size must be a positive"),
+        (["train", "vanilla", "--data", "mnist", "--lr-g", "-1"], "--lr-g must be between"),
+        (["train", "vanilla", "--data", "mnist", "--betas", "0.5"], "--betas takes two numbers"),
+        (["train", "vanilla", "--data", "mnist", "--data-root", "/nonexistent/ganzoo"], "missing files in /nonexistent/ganzoo/MNIST/raw"),
+        (["train", "vanilla", "--data", "mnist", "--resume"], "--resume needs --out"),
+        (["sample", "/nonexistent/run", "--out", "x.png"], "does not exist"),
+        (["sample", ".", "--out", "x.png"], "not a ganzoo run directory"),
+        (["list", "optimizers", "*"], "Unknown kind"),
+    ],
+)
+def test_bad_input_exits_2_with_one_paragraph(args, message):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_existing_run_is_refused_and_class_on_unconditional_run(trained_run, tmp_path):
+    result = invoke("train", "vanilla", "--data", "mnist", "--out", trained_run, *TINY)
+    assert result.exit_code == 2 and "--resume" in result.output
+    result = invoke("sample", trained_run, "--out", tmp_path / "x.png", "--class", "3")
+    assert result.exit_code == 2 and "unconditional" in result.output
+    result = invoke("train", "vanilla", "--data", "mnist", "--out", trained_run, "--resume", "--batch-size", "8")
+    assert result.exit_code == 2 and "cannot change when resuming" in " ".join(result.output.split())
+
+
+def test_run_dir_without_checkpoint_is_reported(trained_run, tmp_path):
+    for path in (trained_run / "checkpoints").iterdir():
+        path.unlink()
+    result = invoke("sample", trained_run, "--out", tmp_path / "x.png")
+    assert result.exit_code == 2 and "holds no checkpoint" in result.output
+
+
+def test_dry_run_prints_the_resolved_config(tmp_path):
+    result = invoke("train", "vanilla", "--data", "mnist", "--dry-run", "--lr-g", "0.001")
+    assert result.exit_code == 0
+    config = json.loads(result.output)
+    assert config["lr_g"] == 0.001 and config["generator"] == "mlp"
+
+
+def test_console_script_runs_as_a_process(tmp_path):
+    env = {**os.environ, "GANZOO_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-m", "ganzoo", "train", "nope", "--data", "mnist"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2 and "Unknown recipe 'nope'" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,138 @@
+"""The trainer end to end on MNIST, a handful of steps at a time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file
+
+from ganzoo import CheckpointError, ConfigError, RunError
+from ganzoo.discovery import get_registry
+from ganzoo.train import Trainer, resolve_config
+from ganzoo.train.checkpoint import list_checkpoints, load_checkpoint
+
+
+def _train(run_dir, resume=False, overwrite=False, **overrides):
+    config = resolve_config(get_registry(), "mnist", "vanilla", **overrides)
+    return Trainer(config, run_dir, resume=resume, overwrite=overwrite, progress=False).fit()
+
+
+def test_a_tiny_run_writes_config_metrics_grid_and_checkpoint(tmp_path, tiny):
+    result = _train(tmp_path / "run", **tiny)
+    run = tmp_path / "run"
+    assert result.step == 6 and not result.interrupted and result.images_per_s > 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["config"]["generator"] == "mlp" and config["plugins"]["recipe"] == "vanilla"
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4, 6]
+    assert all({"loss_d", "loss_g", "images_per_s"} <= set(r) for r in records)
+    grids = sorted(p.name for p in (run / "samples").iterdir())
+    assert grids == ["step-0000003.png", "step-0000006.png"]
+    with Image.open(run / "samples" / grids[-1]) as grid:
+        assert grid.mode == "L" and grid.size == (8 * 30 + 2, 8 * 30 + 2)  # 8x8 tiles of 28 px, 2 px padding
+    assert [c.step for c in list_checkpoints(run)] == [3, 6]
+    tensors = load_file(str(run / "checkpoints" / "step-0000006.safetensors"))
+    assert any(k.startswith("generator.") for k in tensors) and any(k.startswith("opt_d.") for k in tensors)
+    assert "rng.torch" in tensors
+
+
+def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path, tiny):
+    _train(tmp_path / "straight", **tiny)
+    _train(tmp_path / "split", **{**tiny, "steps": 3})
+    result = _train(tmp_path / "split", resume=True, **tiny)
+    assert result.start_step == 3 and result.step == 6
+    a = load_file(str(tmp_path / "straight" / "checkpoints" / "step-0000006.safetensors"))
+    b = load_file(str(tmp_path / "split" / "checkpoints" / "step-0000006.safetensors"))
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a), "resumed weights differ from the uninterrupted run"
+    steps = [json.loads(line)["step"] for line in (tmp_path / "split" / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [2, 3, 4, 6]  # the short run logged its last step 3; nothing duplicated
+
+
+def test_an_existing_run_is_not_clobbered(tmp_path, tiny):
+    _train(tmp_path / "run", **tiny)
+    before = (tmp_path / "run" / "checkpoints" / "step-0000006.safetensors").read_bytes()
+    with pytest.raises(RunError, match="already holds a ganzoo run.*--resume.*--overwrite"):
+        _train(tmp_path / "run", **tiny)
+    assert (tmp_path / "run" / "checkpoints" / "step-0000006.safetensors").read_bytes() == before
+    result = _train(tmp_path / "run", overwrite=True, **{**tiny, "steps": 3})
+    assert result.step == 3 and [c.step for c in list_checkpoints(tmp_path / "run")] == [3]
+
+
+def test_corrupted_newest_checkpoint_falls_back_with_a_warning(tmp_path, tiny):
+    _train(tmp_path / "run", **tiny)
+    newest = tmp_path / "run" / "checkpoints" / "step-0000006.safetensors"
+    newest.write_bytes(newest.read_bytes()[:-10])
+    with pytest.warns(UserWarning, match="truncated or corrupted.*step 3"):
+        step, state, _ = load_checkpoint(tmp_path / "run")
+    assert step == 3 and "generator" in state
+
+
+def test_resume_without_checkpoint_is_refused(tmp_path, tiny):
+    with pytest.raises(CheckpointError, match="holds no checkpoint"):
+        _train(tmp_path / "empty", resume=True, **tiny)
+
+
+def test_keep_rotates_checkpoints(tmp_path, tiny):
+    _train(tmp_path / "run", **{**tiny, "checkpoint_every": 1, "keep": 2})
+    assert [c.step for c in list_checkpoints(tmp_path / "run")] == [5, 6]
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"steps": 0}, "--steps must be a positive"),
+        ({"batch_size": 0}, "--batch-size must be a positive"),
+        ({"lr_g": -1e-3}, "--lr-g must be between 0 and 1"),
+        ({"betas": (0.5, 1.5)}, "--betas must be two numbers"),
+        ({"precision": "fp8"}, "--precision must be one of"),
+        ({"generator": "mpl"}, "Unknown generator 'mpl'. Did you mean 'mlp'"),
+    ],
+)
+def test_bad_values_are_refused_before_training(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve_config(get_registry(), "mnist", "vanilla", **overrides)
+
+
+def test_three_parts_without_a_recipe(tmp_path, tiny):
+    config = resolve_config(get_registry(), "mnist", None, generator="mlp", discriminator="mlp", loss="bce", **tiny)
+    assert config.recipe is None and config.batch_size == 16
+    with pytest.raises(ConfigError, match="missing: --loss"):
+        resolve_config(get_registry(), "mnist", None, generator="mlp", discriminator="mlp")
+
+
+def test_stop_request_writes_a_checkpoint(tmp_path, tiny):
+    config = resolve_config(get_registry(), "mnist", "vanilla", **tiny)
+    trainer = Trainer(config, tmp_path / "run", progress=False, callbacks=(lambda t, step: t.request_stop() if step == 2 else None,))
+    result = trainer.fit()
+    assert result.interrupted and result.step == 2
+    assert [c.step for c in list_checkpoints(tmp_path / "run")] == [2]
+
+
+def test_divergence_stops_with_the_step_and_last_checkpoint(tmp_path, tiny):
+    config = resolve_config(get_registry(), "mnist", "vanilla", **tiny)
+
+    def poison(trainer, step):
+        if step == 4:
+            with torch.no_grad():
+                next(trainer.G.parameters()).fill_(float("nan"))
+
+    with pytest.raises(RunError, match=r"diverged at step 6: .*loss_g.*last checkpoint is step 3"):
+        Trainer(config, tmp_path / "run", progress=False, callbacks=(poison,)).fit()
+    assert [c.step for c in list_checkpoints(tmp_path / "run")] == [3]
+
+
+def test_non_finite_weights_are_never_checkpointed(tmp_path, tiny):
+    config = resolve_config(get_registry(), "mnist", "vanilla", **tiny)
+
+    def poison(trainer, step):
+        if step == 3:
+            with torch.no_grad():
+                next(trainer.D.parameters()).fill_(float("inf"))
+
+    with pytest.raises(RunError, match=r"diverged at step 3: discriminator weights.*no checkpoint was written yet"):
+        Trainer(config, tmp_path / "run", progress=False, callbacks=(poison,)).fit()
+    assert list_checkpoints(tmp_path / "run") == []
