@@ -2,8 +2,10 @@
 
 Goodfellow et al. 2014, "Generative Adversarial Nets". The paper's MNIST networks were MLPs
 (maxout and dropout in D); this recipe uses the common modern MLP baseline: LeakyReLU(0.2)
-hidden layers, tanh output, logits from D (no sigmoid), Adam 2e-4 with betas (0.5, 0.999),
-batch 64, latent size 100. Both networks accept class labels when ``num_classes > 0``, by
+hidden layers, BatchNorm on the generator's hidden layers, tanh output, logits from D (no
+sigmoid), Adam 2e-4 with betas (0.5, 0.999), batch 64, latent size 100, 5000 steps. Without
+the generator's BatchNorm, 5000 steps on MNIST give speckled, barely legible digits; with it
+they are recognisable (both grids were compared on this project's CPU). Both networks accept class labels when ``num_classes > 0``, by
 concatenating a label embedding to their input.
 """
 
@@ -59,11 +61,12 @@ VANILLA = Recipe(
     lr_g=2e-4,
     lr_d=2e-4,
     betas=(0.5, 0.999),
+    generator_options={"batchnorm": True},
 )
 
 
 @hookimpl
 def ganzoo_register(registry):
-    registry.add_generator("mlp", MLPGenerator, conditional=None, description="MLP generator 256-512-1024, tanh output", reference=VANILLA.reference)
+    registry.add_generator("mlp", MLPGenerator, conditional=None, description="MLP generator 256-512-1024 (optional BatchNorm), tanh output", reference=VANILLA.reference)
     registry.add_discriminator("mlp", MLPDiscriminator, conditional=None, description="MLP discriminator 512-256, logit output", reference=VANILLA.reference)
     registry.add_recipe(VANILLA)
