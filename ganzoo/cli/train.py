@@ -17,7 +17,7 @@ from ganzoo.train.run_dir import default_run_dir, open_existing_run
 from ganzoo.train.trainer import Trainer
 
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
-RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root")
+RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root", "on_nan")
 RUNS_DIR = Path("runs")
 
 
@@ -86,6 +86,7 @@ def train(
     sample_every: Optional[int] = typer.Option(None, help="Steps between sample grids. (default: 500)"),
     checkpoint_every: Optional[int] = typer.Option(None, help="Steps between checkpoints. (default: 1000)"),
     keep: Optional[int] = typer.Option(None, help="Checkpoints to keep; 0 keeps all. (default: 3)"),
+    on_nan: Optional[str] = typer.Option(None, help="On a NaN/inf loss or weight: 'stop', or 'rollback' to the last checkpoint with halved learning rates (at most 3 times). (default: stop)"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its newest intact checkpoint."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out instead of refusing."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved configuration as JSON and exit."),
@@ -114,6 +115,7 @@ def train(
         sample_every=sample_every,
         checkpoint_every=checkpoint_every,
         keep=keep,
+        on_nan=on_nan,
         data_root=str(data_root) if data_root else None,
     )
     if resume and overwrite:

@@ -68,6 +68,8 @@ def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], meta: dict[
     Keeps the newest ``keep`` checkpoints (0 keeps all).
     """
     files = _files(run_dir, step)
+    for stale in files.weights.parent.glob(".step-*.tmp") if files.weights.parent.is_dir() else ():
+        stale.unlink(missing_ok=True)  # left by a process killed while writing
     tensors: dict[str, torch.Tensor] = {}
     trees: dict[str, Any] = {}
     for name, part in state.items():

@@ -20,6 +20,7 @@ from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
 
 PRECISIONS = ("fp32", "bf16", "fp16")
+ON_NAN = ("stop", "rollback")
 
 
 @dataclass
@@ -51,6 +52,7 @@ class TrainConfig:
     sample_every: int = 500  # steps between sample grids (and one at the end)
     checkpoint_every: int = 1000  # steps between checkpoints (and one at the end)
     keep: int = 3  # checkpoints kept; 0 = all
+    on_nan: str = "stop"  # stop | rollback (to the last checkpoint, halving both learning rates)
     data_root: str | None = None  # resolved data folder (recorded for reproducibility)
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,6 +136,7 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
     _check(config.seed >= 0, f"--seed must be 0 or more; got {config.seed!r}.")
     _check(config.image_size is None or 8 <= config.image_size <= 1024, f"--image-size must be between 8 and 1024; got {config.image_size!r}.")
     _check(config.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}; got {config.precision!r}.")
+    _check(config.on_nan in ON_NAN, f"--on-nan must be one of {', '.join(ON_NAN)}; got {config.on_nan!r}.")
 
     data = registry.dataset(config.dataset)
     parts = {"generator": registry.generator(config.generator), "discriminator": registry.discriminator(config.discriminator), "loss": registry.loss(config.loss)}

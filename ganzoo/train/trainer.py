@@ -39,6 +39,32 @@ class TrainingDiverged(RunError):
     """A loss or a weight became NaN or infinite."""
 
 
+MAX_ROLLBACKS = 3  # with on_nan=rollback, give up after this many roll-backs
+
+
+class _Window:
+    """Running sums of a logging window's losses and its throughput."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.sums: dict[str, torch.Tensor] = {}
+        self.steps = 0
+        self.start = time.perf_counter()
+
+    def add(self, stats: dict[str, torch.Tensor]) -> None:
+        self.steps += 1
+        for key, value in stats.items():
+            self.sums[key] = self.sums[key] + value if key in self.sums else value.clone()
+
+    def means(self) -> dict[str, float]:
+        return {k: float(v) / self.steps for k, v in self.sums.items()}
+
+    def rate(self, images_per_step: int) -> float:
+        return self.steps * images_per_step / max(time.perf_counter() - self.start, 1e-9)
+
+
 @dataclass
 class TrainResult:
     """What :meth:`Trainer.fit` did."""
@@ -83,6 +109,7 @@ class Trainer:
         self.show_progress = progress
         self.callbacks = list(callbacks)
         self.stop_requested = False
+        self.rollbacks = 0
         self.device = resolve_device(config.device)
         self.step = 0
         self._built = False
@@ -266,46 +293,70 @@ class Trainer:
         self.setup()
         config = self.config
         start = self.step
-        sums: dict[str, torch.Tensor] = {}
-        window_steps, window_start, run_start = 0, time.perf_counter(), time.perf_counter()
-        images_per_step = config.batch_size * config.d_steps
+        window = _Window()
+        run_start = time.perf_counter()
         interrupted = False
         with TrainingProgress(config.steps, start, enabled=self.show_progress) as progress:
             while self.step < config.steps:
-                stats = self.train_step()
-                self.step += 1
-                window_steps += 1
-                for key, value in stats.items():
-                    sums[key] = sums[key] + value if key in sums else value.clone()
-                progress.advance()
-                final = self.step == config.steps
-                if self.step % config.log_every == 0 or final:
-                    elapsed = time.perf_counter() - window_start
-                    record = {"step": self.step, **{k: float(v) / window_steps for k, v in sums.items()}}
-                    record["images_per_s"] = window_steps * images_per_step / max(elapsed, 1e-9)
-                    record["elapsed_s"] = round(time.perf_counter() - run_start, 3)
-                    self._check_finite(record)
-                    self.metrics.append(record)
-                    progress.show(record)
-                    sums, window_steps, window_start = {}, 0, time.perf_counter()
-                for callback in self.callbacks:
-                    extra = callback(self, self.step)
-                    if extra:
-                        self.metrics.append({"step": self.step, **extra})
-                if self.step % config.sample_every == 0 or final:
-                    self.sample_grid()
-                if self.stop_requested and not final:
-                    interrupted = True
-                    self._check_finite({k: float(v) for k, v in stats.items()}, weights=True)
-                    self.save_checkpoint()
-                    progress.print(f"stopped at step {self.step}; checkpoint written, continue with --resume")
+                try:
+                    interrupted = self._step_and_report(window, progress, run_start)
+                except TrainingDiverged as error:
+                    if not self._roll_back(error, progress):
+                        raise
+                    window = _Window()
+                    continue
+                if interrupted:
                     break
-                if self.step % config.checkpoint_every == 0 or final:
-                    self._check_finite({k: float(v) for k, v in stats.items()}, weights=True)
-                    self.save_checkpoint()
         total = time.perf_counter() - run_start
         done = self.step - start
-        return TrainResult(self.run_dir, start, self.step, interrupted, done * images_per_step / total if total > 0 and done else 0.0)
+        return TrainResult(self.run_dir, start, self.step, interrupted, done * self._images_per_step() / total if total > 0 and done > 0 else 0.0)
+
+    def _images_per_step(self) -> int:
+        return self.config.batch_size * self.config.d_steps
+
+    def _step_and_report(self, window: "_Window", progress: TrainingProgress, run_start: float) -> bool:
+        """One step plus its logging, callbacks, grids and checkpoints; True when stopped on request."""
+        config = self.config
+        stats = self.train_step()
+        self.step += 1
+        window.add(stats)
+        progress.advance()
+        final = self.step == config.steps
+        if self.step % config.log_every == 0 or final:
+            record = {"step": self.step, **window.means(), "images_per_s": window.rate(self._images_per_step())}
+            record["elapsed_s"] = round(time.perf_counter() - run_start, 3)
+            self._check_finite(record)
+            self.metrics.append(record)
+            progress.show(record)
+            window.reset()
+        for callback in self.callbacks:
+            extra = callback(self, self.step)
+            if extra:
+                self.metrics.append({"step": self.step, **extra})
+        if self.step % config.sample_every == 0 or final:
+            self.sample_grid()
+        stop = self.stop_requested and not final
+        if stop or self.step % config.checkpoint_every == 0 or final:
+            self._check_finite({k: float(v) for k, v in stats.items()}, weights=True)
+            self.save_checkpoint()
+        if stop:
+            progress.print(f"stopped at step {self.step}; checkpoint written, continue with --resume")
+        return stop
+
+    def _roll_back(self, error: TrainingDiverged, progress: TrainingProgress) -> bool:
+        """With ``on_nan=rollback``: reload the last checkpoint and halve both learning rates."""
+        if self.config.on_nan != "rollback" or self.rollbacks >= MAX_ROLLBACKS or not list_checkpoints(self.run_dir):
+            return False
+        diverged_at = self.step
+        self._restore()
+        self.rollbacks += 1
+        for optimizer in (self.opt_g, self.opt_d):
+            for group in optimizer.param_groups:
+                group["lr"] *= 0.5
+        lrs = {"lr_g": self.opt_g.param_groups[0]["lr"], "lr_d": self.opt_d.param_groups[0]["lr"]}
+        self.metrics.append({"step": self.step, "event": "rollback", "diverged_at": diverged_at, **lrs})
+        progress.print(f"[yellow]diverged at step {diverged_at}; rolled back to step {self.step} with lr_g={lrs['lr_g']:.2e}, lr_d={lrs['lr_d']:.2e}[/]")
+        return True
 
     def request_stop(self) -> None:
         """Ask the loop to stop after the current step and write a checkpoint."""

@@ -136,3 +136,24 @@ def test_non_finite_weights_are_never_checkpointed(tmp_path, tiny):
     with pytest.raises(RunError, match=r"diverged at step 3: discriminator weights.*no checkpoint was written yet"):
         Trainer(config, tmp_path / "run", progress=False, callbacks=(poison,)).fit()
     assert list_checkpoints(tmp_path / "run") == []
+
+
+def test_rollback_reloads_the_last_checkpoint_with_halved_learning_rates(tmp_path, tiny):
+    config = resolve_config(get_registry(), "mnist", "vanilla", on_nan="rollback", **tiny)
+    poisoned = []
+
+    def poison_once(trainer, step):
+        if step == 4 and not poisoned:
+            poisoned.append(step)
+            with torch.no_grad():
+                next(trainer.G.parameters()).fill_(float("nan"))
+
+    trainer = Trainer(config, tmp_path / "run", progress=False, callbacks=(poison_once,))
+    result = trainer.fit()
+    assert result.step == 6 and trainer.rollbacks == 1
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    rollback = [r for r in records if r.get("event") == "rollback"]
+    assert rollback == [{"step": 3, "event": "rollback", "diverged_at": 6, "lr_g": config.lr_g / 2, "lr_d": config.lr_d / 2}]
+    _, state, _ = load_checkpoint(tmp_path / "run")
+    assert state["opt_g"]["param_groups"][0]["lr"] == config.lr_g / 2
+    assert all(torch.isfinite(v).all() for v in state["generator"].values())
