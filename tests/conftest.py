@@ -20,12 +20,10 @@ def data_root() -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def _offline_and_quiet(monkeypatch):
-    """Tests never download, and always see the shared data root unless they change it."""
-    monkeypatch.setenv("GANZOO_OFFLINE", "1")
-    if not os.environ.get("GANZOO_DATA_ROOT") and SHARED_DATA.is_dir():
-        monkeypatch.setenv("GANZOO_DATA_ROOT", str(SHARED_DATA))
+# Tests never download, and see the shared data root unless GANZOO_DATA_ROOT says otherwise.
+os.environ["GANZOO_OFFLINE"] = "1"
+if not os.environ.get("GANZOO_DATA_ROOT") and SHARED_DATA.is_dir():
+    os.environ["GANZOO_DATA_ROOT"] = str(SHARED_DATA)
 
 
 @pytest.fixture()

@@ -1,0 +1,109 @@
+"""The bad-input catalogue: every row exits 2 with one clear paragraph, no traceback, nothing lost.
+
+docs/errors.md shows the same rows; a test below keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ganzoo.cli import app
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
+TINY = ["--steps", "2", "--batch-size", "8", "--log-every", "1", "--sample-every", "2", "--checkpoint-every", "2", "-q"]
+
+
+@dataclass(frozen=True)
+class Case:
+    input: str  # the row's first column in docs/errors.md
+    args: tuple[str, ...]  # {run}: a trained unconditional run, {cond}: a conditional one, {tmp}: a scratch folder
+    message: str  # a fragment of the error, also quoted in docs/errors.md
+
+
+CATALOGUE = [
+    Case("unknown recipe", ("train", "vanila", "--data", "mnist"), "Unknown recipe 'vanila'. Did you mean 'vanilla'?"),
+    Case("unknown part", ("train", "vanilla", "--data", "mnist", "--generator", "mpl"), "Unknown generator 'mpl'. Did you mean 'mlp'?"),
+    Case("unknown dataset", ("train", "vanilla", "--data", "mnits"), "Unknown dataset 'mnits'. Did you mean 'mnist'"),
+    Case("recipe and parts both missing", ("train", "--data", "mnist", "--generator", "mlp"), "Name a recipe"),
+    Case("steps ≤ 0", ("train", "vanilla", "--data", "mnist", "--steps", "0"), "--steps must be a positive whole number"),
+    Case("batch size 0", ("train", "vanilla", "--data", "mnist", "--batch-size", "0"), "--batch-size must be a positive whole number"),
+    Case("negative learning rate", ("train", "vanilla", "--data", "mnist", "--lr-d", "-0.1"), "--lr-d must be between 0 and 1"),
+    Case("malformed betas", ("train", "vanilla", "--data", "mnist", "--betas", "0.5"), "--betas takes two numbers"),
+    Case("unknown precision", ("train", "vanilla", "--data", "mnist", "--precision", "fp8"), "--precision must be one of fp32, bf16, fp16"),
+    Case("data root without the files", ("train", "vanilla", "--data", "mnist", "--data-root", "{tmp}/empty"), "is missing files in {tmp}/empty/MNIST/raw"),
+    Case("output directory holding another run", ("train", "vanilla", "--data", "mnist", "--out", "{run}", *TINY), "already holds a ganzoo run. Pass --resume"),
+    Case("output directory holding other files", ("train", "vanilla", "--data", "mnist", "--out", "{tmp}", *TINY), "already holds files that are not a ganzoo run"),
+    Case("unwritable output directory", ("train", "vanilla", "--data", "mnist", "--out", "{run}/config.json/run", *TINY), "Cannot write to the output directory"),
+    Case("--resume and --overwrite together", ("train", "vanilla", "--data", "mnist", "--out", "{run}", "--resume", "--overwrite"), "--resume and --overwrite contradict"),
+    Case("--resume without --out", ("train", "vanilla", "--data", "mnist", "--resume"), "--resume needs --out RUN_DIR"),
+    Case("--resume changing the run", ("train", "vanilla", "--data", "mnist", "--out", "{run}", "--resume", "--batch-size", "4"), "--batch-size cannot change when resuming"),
+    Case("--resume of another dataset", ("train", "vanilla", "--data", "fashion-mnist", "--out", "{run}", "--resume"), "resume it with the same recipe and --data"),
+    Case("run directory that does not exist", ("sample", "{tmp}/nothing", "--out", "{tmp}/x.png"), "does not exist"),
+    Case("folder that is not a run", ("sample", "{tmp}", "--out", "{tmp}/x.png"), "is not a ganzoo run directory"),
+    Case("run directory without a checkpoint", ("sample", "{bare}", "--out", "{tmp}/x.png"), "holds no checkpoint"),
+    Case("malformed config.json", ("sample", "{broken}", "--out", "{tmp}/x.png"), "Could not read the configuration"),
+    Case("unknown output format", ("sample", "{run}", "--out", "{tmp}/x.jpg"), "--out must end in .png or .safetensors"),
+    Case("--n ≤ 0", ("sample", "{run}", "--out", "{tmp}/x.png", "--n", "0"), "--n must be a positive whole number"),
+    Case("--class on an unconditional run", ("sample", "{run}", "--out", "{tmp}/x.png", "--class", "3"), "--class needs a conditional run"),
+    Case("class ≥ num_classes", ("sample", "{cond}", "--out", "{tmp}/x.png", "--class", "10"), "--class must be between 0 and 9"),
+    Case("unknown kind", ("list", "optimizers", "*"), "Unknown kind 'optimizers'"),
+]
+
+
+def _invoke(*args):
+    return CliRunner().invoke(app, list(args), terminal_width=400)
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory):
+    base = tmp_path_factory.mktemp("catalogue")
+    run, cond = base / "run", base / "cond"
+    assert _invoke("train", "vanilla", "--data", "mnist", "--out", str(run), *TINY).exit_code == 0
+    assert _invoke("train", "vanilla", "--data", "mnist", "--conditional", "--out", str(cond), *TINY).exit_code == 0
+    bare = base / "bare"
+    assert _invoke("train", "vanilla", "--data", "mnist", "--out", str(bare), *TINY).exit_code == 0
+    for path in (bare / "checkpoints").iterdir():
+        path.unlink()
+    broken = base / "broken"
+    assert _invoke("train", "vanilla", "--data", "mnist", "--out", str(broken), *TINY).exit_code == 0
+    (broken / "config.json").write_text('{"config": {"dataset": "mnist",')
+    return {"run": run, "cond": cond, "bare": bare, "broken": broken}
+
+
+def _digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c.input for c in CATALOGUE])
+def test_bad_input_exits_2_with_one_paragraph(case, places, tmp_path):
+    (tmp_path / "stray.txt").write_text("a file of the user's")
+    names = {**{k: str(v) for k, v in places.items()}, "tmp": str(tmp_path)}
+    before = {k: _digest(v) for k, v in places.items()}
+    result = _invoke(*(a.format(**names) for a in case.args))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output  # one paragraph
+    assert case.message.format(**names) in lines[0]
+    assert {k: _digest(v) for k, v in places.items()} == before  # nothing of an existing run changed
+    assert (tmp_path / "stray.txt").read_text() == "a file of the user's"
+
+
+def test_debug_shows_the_traceback():
+    result = _invoke("--debug", "train", "vanila", "--data", "mnist")
+    assert result.exit_code == 2 and "Traceback" in result.output
+
+
+def test_every_catalogue_row_is_documented():
+    text = DOCS.read_text()
+    for case in CATALOGUE:
+        assert f"| {case.input} |" in text, f"docs/errors.md lacks the row {case.input!r}"
+        assert case.message.split("{")[0] in text, f"docs/errors.md lacks the message of {case.input!r}"
