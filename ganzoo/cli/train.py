@@ -14,6 +14,7 @@ from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
 from ganzoo.train.run_dir import default_run_dir, open_existing_run
+from ganzoo.train.strategy import launched_by_torchrun
 from ganzoo.train.trainer import Trainer
 
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
@@ -133,19 +134,24 @@ def train(
     if dry_run:
         out.print_json(json.dumps(config.to_dict()))
         return
+    if out_dir is None and launched_by_torchrun():
+        raise ConfigError("Under torchrun, pass --out RUN_DIR so that every process writes to the same run.")
     run_dir = out_dir or default_run_dir(RUNS_DIR, f"{recipe or 'custom'}-{data}")
     trainer = Trainer(config, run_dir, registry=registry, resume=resume, overwrite=overwrite, progress=not quiet)
     trainer.setup()
     previous_handlers = _install_stop_handlers(trainer)
+    main = trainer.strategy.is_main
     action = f"resuming at step {trainer.step}" if resume else "training"
-    err.print(f"{action} [bold]{config.recipe or 'custom'}[/] ({config.generator} x {config.discriminator} x {config.loss}) on [bold]{data}[/] -> {run_dir}", highlight=False)
+    if trainer.strategy.world_size > 1:
+        action += f" on {trainer.strategy.world_size} processes"
+    if main:
+        err.print(f"{action} [bold]{config.recipe or 'custom'}[/] ({config.generator} x {config.discriminator} x {config.loss}) on [bold]{data}[/] -> {run_dir}", highlight=False)
     try:
         result = trainer.fit()
     finally:
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)
     verb = "stopped" if result.interrupted else "finished"
-    out.print(
-        f"{verb} at step {result.step} ({result.images_per_s:.0f} images/s). Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}",
-        highlight=False,
-    )
+    if main:
+        summary = f"{verb} at step {result.step} ({result.images_per_s:.0f} images/s). Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}"
+        out.print(summary, highlight=False, soft_wrap=True)

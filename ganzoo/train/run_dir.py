@@ -46,18 +46,24 @@ def _check_writable(path: Path) -> None:
         raise RunError(f"Cannot write to the output directory {path} ({error.strerror or error}). Choose another --out or fix its permissions.") from error
 
 
-def prepare_new_run(path: Path, overwrite: bool) -> None:
-    """Make ``path`` ready for a fresh run; refuse to clobber an existing one unless asked."""
+def check_new_run(path: Path, overwrite: bool) -> None:
+    """Raise RunError when ``path`` cannot take a fresh run (changes nothing on disk)."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise RunError(f"The output path {path} is a file, not a directory. Choose another --out.")
-    if path.is_dir() and any(path.iterdir()):
-        if not overwrite:
-            what = "a ganzoo run" if is_run(path) else "files that are not a ganzoo run"
-            raise RunError(
-                f"The output directory {path} already holds {what}. Pass --resume to continue that run, "
-                "--overwrite to replace it, or choose another --out."
-            )
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        what = "a ganzoo run" if is_run(path) else "files that are not a ganzoo run"
+        raise RunError(
+            f"The output directory {path} already holds {what}. Pass --resume to continue that run, "
+            "--overwrite to replace it, or choose another --out."
+        )
+
+
+def prepare_new_run(path: Path, overwrite: bool) -> None:
+    """Make ``path`` ready for a fresh run; refuse to clobber an existing one unless asked."""
+    path = Path(path)
+    check_new_run(path, overwrite)
+    if path.is_dir() and overwrite:
         for name in _OWNED:
             target = path / name
             if target.is_dir():

@@ -28,8 +28,9 @@ from ganzoo.train.ema import EMA
 from ganzoo.train.images import save_grid
 from ganzoo.train.precision import Precision
 from ganzoo.train.progress import TrainingProgress
-from ganzoo.train.run_dir import SAMPLES_DIR, MetricsLog, prepare_new_run, write_config
+from ganzoo.train.run_dir import SAMPLES_DIR, MetricsLog, check_new_run, prepare_new_run, write_config
 from ganzoo.train.sampling import grid_labels, grid_rows
+from ganzoo.train.strategy import SingleProcess, strategy_for
 
 #: Called after every step with (trainer, step); a returned dict is logged to metrics.jsonl.
 StepCallback = Callable[["Trainer", int], "dict[str, Any] | None"]
@@ -76,13 +77,6 @@ class TrainResult:
     images_per_s: float  # real images through the discriminator per second, over this call
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto`` -> cuda when available, else cpu; anything else as given."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 class Trainer:
     """Trains the configuration ``config`` into ``run_dir``.
 
@@ -110,7 +104,7 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.stop_requested = False
         self.rollbacks = 0
-        self.device = resolve_device(config.device)
+        self.strategy: SingleProcess | None = None
         self.step = 0
         self._built = False
 
@@ -122,6 +116,10 @@ class Trainer:
         config = self.config
         if self.resume and not list_checkpoints(self.run_dir):
             raise CheckpointError(f"Cannot resume: {self.run_dir} holds no checkpoint yet. Start it without --resume (or with --overwrite).")
+        if not self.resume:
+            check_new_run(self.run_dir, self.overwrite)  # refuse early, before loading anything
+        self.strategy = strategy = strategy_for(config.device)
+        self.device = strategy.device
         spec = self.registry.dataset(config.dataset)
         root = resolve_data_root(config.data_root)
         config.data_root = str(root)
@@ -137,10 +135,11 @@ class Trainer:
         self.loss = build_loss(self.registry, config)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_g, betas=config.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_d, betas=config.betas)
+        self.G_train, self.D_train = strategy.wrap(self.G), strategy.wrap(self.D)
         self.ema = EMA(self.G, config.ema_decay) if config.ema_decay > 0 else None
         self.precision = Precision(config.precision, self.device)
-        self.batcher = DeviceBatcher(dataset, config.batch_size, self.device, seed=config.seed)
-        self.latent_rng = torch.Generator(device=self.device).manual_seed(config.seed + 1)
+        self.batcher = DeviceBatcher(dataset, config.batch_size, self.device, seed=self._rank_seed(0))
+        self.latent_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(1))
         fixed = torch.Generator().manual_seed(config.seed + 2)
         self.fixed_labels = grid_labels(self.shapes.num_classes, per_class=8) if self.shapes.num_classes else None
         count = len(self.fixed_labels) if self.fixed_labels is not None else 64
@@ -150,10 +149,16 @@ class Trainer:
         self.metrics = MetricsLog(self.run_dir)
         if self.resume:
             self._restore()
-        else:  # only now, with data loaded and networks built, is the directory touched
+        elif strategy.is_main:  # only now, with data loaded and networks built, is the directory touched
             prepare_new_run(self.run_dir, self.overwrite)
             write_config(self.run_dir, config, self._plugins())
+        strategy.barrier()
         self._built = True
+
+    def _rank_seed(self, stream: int, step: int = 0) -> int:
+        """Seed of a random stream (0 data order, 1 latents) for this process; rank 0 of a fresh run uses seed + stream."""
+        rank = self.strategy.rank if self.strategy else 0
+        return self.config.seed + stream + 1_000_003 * rank + 7_919 * step
 
     def _plugins(self) -> dict[str, str]:
         c = self.config
@@ -195,10 +200,21 @@ class Trainer:
             state["generator_ema"] = self.ema.model.state_dict()
         return state
 
-    def save_checkpoint(self) -> Path:
-        """Write a checkpoint of the current step (atomically) and return its weights file."""
-        files = save_checkpoint(self.run_dir, self.step, self.state_dict(), {"identity": self._identity()}, keep=self.config.keep)
-        return files.weights
+    def save_checkpoint(self) -> Path | None:
+        """Write a checkpoint of the current step (atomically, rank 0 only) and return its weights file.
+
+        Under data parallelism every process first checks that all hold the same weights.
+        """
+        strategy = self.strategy
+        agree = strategy.ranks_agree(self.G) and strategy.ranks_agree(self.D)
+        if not agree:
+            raise RunError(f"At step {self.step} the {strategy.world_size} processes hold different weights; the run cannot continue consistently.")
+        weights = None
+        if strategy.is_main:
+            meta = {"identity": self._identity(), "world_size": strategy.world_size, "ranks_agree": agree}
+            weights = save_checkpoint(self.run_dir, self.step, self.state_dict(), meta, keep=self.config.keep).weights
+        strategy.barrier()
+        return weights
 
     def _restore(self) -> None:
         step, state, meta = load_checkpoint(self.run_dir)
@@ -217,14 +233,20 @@ class Trainer:
                 self.ema.model.load_state_dict(state["generator_ema"])
         except (RuntimeError, KeyError, ValueError) as error:
             raise CheckpointError(f"The checkpoint of step {step} does not fit the networks: {error}") from error
-        self.batcher.load_state_dict(state["batcher"])
-        torch.set_rng_state(state["rng"]["torch"])
-        self.latent_rng.set_state(state["rng"]["latent"])
-        if "cuda" in state["rng"] and self.device.type == "cuda":
-            torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         self.precision.load_state_dict(state.get("precision", {}))
         self.step = step
-        self.metrics.truncate_after(step)
+        if self.strategy.rank == 0:  # the saved random streams are rank 0's; other ranks start fresh ones
+            self.batcher.load_state_dict(state["batcher"])
+            torch.set_rng_state(state["rng"]["torch"])
+            self.latent_rng.set_state(state["rng"]["latent"])
+            if "cuda" in state["rng"] and self.device.type == "cuda":
+                torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
+        else:
+            self.batcher.generator.manual_seed(self._rank_seed(0, step))
+            self.latent_rng.manual_seed(self._rank_seed(1, step))
+            torch.manual_seed(self._rank_seed(2, step))
+        if self.strategy.is_main:
+            self.metrics.truncate_after(step)
 
     # -- the loop ---------------------------------------------------------------------------
     def _latents(self, batch: int) -> torch.Tensor:
@@ -232,7 +254,7 @@ class Trainer:
 
     def train_step(self) -> dict[str, torch.Tensor]:
         """One generator step and its discriminator steps; returns detached loss tensors."""
-        G, D, loss, precision = self.G, self.D, self.loss, self.precision
+        G, D, loss, precision = self.G_train, self.D_train, self.loss, self.precision
         stats: dict[str, torch.Tensor] = {}
         for phase in range(self.config.d_steps):
             last = phase == self.config.d_steps - 1
@@ -245,15 +267,17 @@ class Trainer:
             self.opt_d.zero_grad(set_to_none=True)
             precision.backward(d_loss, "d")
             precision.step(self.opt_d, "d")
-        D.requires_grad_(False)
+        # The generator phase calls the bare discriminator: its gradients are not wanted, so
+        # neither is DDP's gradient synchronisation of D.
+        self.D.requires_grad_(False)
         with precision.autocast():
-            g_loss, g_stats = loss.generator_loss(D, fake, labels)
+            g_loss, g_stats = loss.generator_loss(self.D, fake, labels)
         self.opt_g.zero_grad(set_to_none=True)
         precision.backward(g_loss, "g")
         precision.step(self.opt_g, "g")
-        D.requires_grad_(True)
+        self.D.requires_grad_(True)
         if self.ema is not None:
-            self.ema.update(G)
+            self.ema.update(self.G)
         stats.update(d_stats)
         stats.update(g_stats)
         stats["loss_d"] = d_loss.detach()
@@ -296,23 +320,26 @@ class Trainer:
         window = _Window()
         run_start = time.perf_counter()
         interrupted = False
-        with TrainingProgress(config.steps, start, enabled=self.show_progress) as progress:
-            while self.step < config.steps:
-                try:
-                    interrupted = self._step_and_report(window, progress, run_start)
-                except TrainingDiverged as error:
-                    if not self._roll_back(error, progress):
-                        raise
-                    window = _Window()
-                    continue
-                if interrupted:
-                    break
+        try:
+            with TrainingProgress(config.steps, start, enabled=self.show_progress and self.strategy.is_main) as progress:
+                while self.step < config.steps:
+                    try:
+                        interrupted = self._step_and_report(window, progress, run_start)
+                    except TrainingDiverged as error:
+                        if not self._roll_back(error, progress):
+                            raise
+                        window = _Window()
+                        continue
+                    if interrupted:
+                        break
+        finally:
+            self.strategy.teardown()
         total = time.perf_counter() - run_start
         done = self.step - start
         return TrainResult(self.run_dir, start, self.step, interrupted, done * self._images_per_step() / total if total > 0 and done > 0 else 0.0)
 
     def _images_per_step(self) -> int:
-        return self.config.batch_size * self.config.d_steps
+        return self.config.batch_size * self.config.d_steps * self.strategy.world_size
 
     def _step_and_report(self, window: "_Window", progress: TrainingProgress, run_start: float) -> bool:
         """One step plus its logging, callbacks, grids and checkpoints; True when stopped on request."""
@@ -322,22 +349,24 @@ class Trainer:
         window.add(stats)
         progress.advance()
         final = self.step == config.steps
+        main = self.strategy.is_main
         if self.step % config.log_every == 0 or final:
-            record = {"step": self.step, **window.means(), "images_per_s": window.rate(self._images_per_step())}
+            record = {"step": self.step, **self.strategy.mean(window.means()), "images_per_s": window.rate(self._images_per_step())}
             record["elapsed_s"] = round(time.perf_counter() - run_start, 3)
             self._check_finite(record)
-            self.metrics.append(record)
+            if main:
+                self.metrics.append(record)
             progress.show(record)
             window.reset()
         for callback in self.callbacks:
             extra = callback(self, self.step)
-            if extra:
+            if extra and main:
                 self.metrics.append({"step": self.step, **extra})
-        if self.step % config.sample_every == 0 or final:
+        if main and (self.step % config.sample_every == 0 or final):
             self.sample_grid()
-        stop = self.stop_requested and not final
+        stop = self.strategy.any(self.stop_requested) and not final
         if stop or self.step % config.checkpoint_every == 0 or final:
-            self._check_finite({k: float(v) for k, v in stats.items()}, weights=True)
+            self._check_finite(self.strategy.mean({k: float(v) for k, v in stats.items()}), weights=True)
             self.save_checkpoint()
         if stop:
             progress.print(f"stopped at step {self.step}; checkpoint written, continue with --resume")
@@ -354,7 +383,8 @@ class Trainer:
             for group in optimizer.param_groups:
                 group["lr"] *= 0.5
         lrs = {"lr_g": self.opt_g.param_groups[0]["lr"], "lr_d": self.opt_d.param_groups[0]["lr"]}
-        self.metrics.append({"step": self.step, "event": "rollback", "diverged_at": diverged_at, **lrs})
+        if self.strategy.is_main:
+            self.metrics.append({"step": self.step, "event": "rollback", "diverged_at": diverged_at, **lrs})
         progress.print(f"[yellow]diverged at step {diverged_at}; rolled back to step {self.step} with lr_g={lrs['lr_g']:.2e}, lr_d={lrs['lr_d']:.2e}[/]")
         return True
 
