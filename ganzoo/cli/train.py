@@ -18,7 +18,7 @@ from ganzoo.train.strategy import launched_by_torchrun
 from ganzoo.train.trainer import Trainer
 
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
-RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root", "on_nan")
+RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root", "on_nan", "compile", "channels_last", "profile")
 RUNS_DIR = Path("runs")
 
 
@@ -60,6 +60,20 @@ def _install_stop_handlers(trainer: Trainer) -> dict:
     return {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
+def _print_profile(run_dir: Path) -> None:
+    from rich.table import Table
+
+    from ganzoo.train.trainer import PROFILE_FILE
+
+    profile = json.loads((run_dir / PROFILE_FILE).read_text())
+    table = Table(title=f"where a step's time goes ({profile['steps']} steps on {profile['device']})")
+    for column in ("section", "ms / step", "share"):
+        table.add_column(column, justify="right" if column != "section" else "left")
+    for name, row in profile["sections"].items():
+        table.add_row(name, f"{row['ms_per_step']:.2f}", f"{100 * row['share']:.1f}%")
+    out.print(table)
+
+
 @app.command()
 @guarded
 def train(
@@ -81,6 +95,9 @@ def train(
     precision: Optional[str] = typer.Option(None, help="fp32, bf16 or fp16. (default: fp32)"),
     device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N. (default: auto)"),
     seed: Optional[int] = typer.Option(None, help="Seed of weights, data order and latents. (default: 0)"),
+    compile_: Optional[bool] = typer.Option(None, "--compile/--no-compile", help="torch.compile the networks; the first steps pay the compilation (~30 s on a CPU). (default: off)"),
+    channels_last: Optional[bool] = typer.Option(None, "--channels-last/--no-channels-last", help="NHWC memory layout for convolutional networks. (default: off)"),
+    profile: bool = typer.Option(False, "--profile", help="Time each section of a step (data, forward, backward, optimiser) and print where the time goes; writes RUN/profile.json."),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory. (default: runs/RECIPE-DATA, numbered if taken)"),
     data_root: Optional[Path] = typer.Option(None, help="Folder holding the datasets. (default: $GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data)"),
     log_every: Optional[int] = typer.Option(None, help="Steps between metrics.jsonl records. (default: 50)"),
@@ -117,6 +134,9 @@ def train(
         checkpoint_every=checkpoint_every,
         keep=keep,
         on_nan=on_nan,
+        compile=compile_,
+        channels_last=channels_last,
+        profile=profile or None,
         data_root=str(data_root) if data_root else None,
     )
     if resume and overwrite:
@@ -152,6 +172,8 @@ def train(
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)
     verb = "stopped" if result.interrupted else "finished"
+    if main and config.profile:
+        _print_profile(run_dir)
     if main:
         summary = f"{verb} at step {result.step} ({result.images_per_s:.0f} images/s). Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}"
         out.print(summary, highlight=False, soft_wrap=True)

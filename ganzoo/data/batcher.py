@@ -25,11 +25,14 @@ class DeviceBatcher:
     its state can be checkpointed and restored exactly.
     """
 
-    def __init__(self, dataset: ImageDataset, batch_size: int, device: torch.device | str = "cpu", seed: int = 0):
+    def __init__(self, dataset: ImageDataset, batch_size: int, device: torch.device | str = "cpu", seed: int = 0, channels_last: bool = False):
         self.device = torch.device(device)
         self.images = dataset.images.to(self.device)
+        if channels_last:  # gathers then keep the NHWC layout that convolutions prefer
+            self.images = self.images.contiguous(memory_format=torch.channels_last)
         self.labels = dataset.labels.to(self.device) if dataset.labels is not None else None
         self.batch_size = batch_size
+        self.channels_last = channels_last
         self.generator = torch.Generator(device="cpu").manual_seed(seed)
         self._order = torch.empty(0, dtype=torch.long)
         self._position = 0
@@ -45,7 +48,10 @@ class DeviceBatcher:
         index = self._order[self._position : self._position + self.batch_size]
         self._position += self.batch_size
         labels = self.labels[index] if self.labels is not None else None
-        return to_unit_range(self.images[index]), labels
+        images = self.images[index]
+        if self.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        return to_unit_range(images), labels
 
     def state_dict(self) -> dict:
         """The sampling position: generator state, current permutation and offset."""

@@ -48,6 +48,9 @@ class TrainConfig:
     seed: int = 0  # seeds weights, data order, latents
     precision: str = "fp32"  # fp32 | bf16 | fp16
     device: str = "auto"  # auto | cpu | cuda | cuda:N
+    compile: bool = False  # torch.compile the networks (the first steps compile, ~30 s on a CPU)
+    channels_last: bool = False  # NHWC memory layout for convolutional networks
+    profile: bool = False  # time each section of a step (synchronises the device; slower)
     log_every: int = 50  # steps between metrics.jsonl records
     sample_every: int = 500  # steps between sample grids (and one at the end)
     checkpoint_every: int = 1000  # steps between checkpoints (and one at the end)

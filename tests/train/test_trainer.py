@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
@@ -157,3 +158,33 @@ def test_rollback_reloads_the_last_checkpoint_with_halved_learning_rates(tmp_pat
     _, state, _ = load_checkpoint(tmp_path / "run")
     assert state["opt_g"]["param_groups"][0]["lr"] == config.lr_g / 2
     assert all(torch.isfinite(v).all() for v in state["generator"].values())
+
+
+def test_profile_times_every_section(tmp_path, tiny):
+    _train(tmp_path / "run", profile=True, **tiny)
+    profile = json.loads((tmp_path / "run" / "profile.json").read_text())
+    assert profile["steps"] == 6
+    sections = profile["sections"]
+    assert {"data", "g_forward", "d_forward_loss", "d_backward", "d_optimizer", "g_loss", "g_backward", "g_optimizer"} <= set(sections)
+    assert abs(sum(row["share"] for row in sections.values()) - 1) < 1e-6
+    assert all(row["ms_per_step"] > 0 for row in sections.values())
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_trains_with_finite_losses(tmp_path, tiny, precision):
+    _train(tmp_path / "run", precision=precision, **tiny)
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert all(math.isfinite(r["loss_d"]) and math.isfinite(r["loss_g"]) for r in records)
+    _, state, _ = load_checkpoint(tmp_path / "run")
+    if precision == "fp16":  # one gradient scaler per optimiser, saved with the checkpoint
+        assert set(state["precision"]) == {"d", "g"} and state["precision"]["g"]["scale"] > 0
+    else:
+        assert state["precision"] == {}
+
+
+@pytest.mark.slow
+def test_compile_and_channels_last_train(tmp_path, tiny):
+    result = _train(tmp_path / "run", compile=True, channels_last=True, **{**tiny, "steps": 3})
+    assert result.step == 3
+    tensors = load_file(str(tmp_path / "run" / "checkpoints" / "step-0000003.safetensors"))
+    assert not any("_orig_mod" in k for k in tensors)  # checkpoints hold the bare modules' names
