@@ -1,0 +1,110 @@
+"""Images/s of ganzoo's training step against a plain PyTorch loop, side by side in one run.
+
+    GANZOO_DATA_ROOT=../shared/data python benchmarks/throughput.py --recipes dcgan,vanilla,wgan-gp,cgan,lsgan \
+        --variants fp32,bf16,channels-last,compile --steps 40 --rounds 3
+
+For each recipe, ganzoo (fp32 and each variant) and the plain loop (see plain_loops.py, the
+same networks) run ``--steps`` steps in turn, alternating for ``--rounds`` rounds after a
+warm-up; the table reports the median images/s of each and its ratio to the plain loop.
+"images" are real images through the discriminator (batch x discriminator steps).
+Writes benchmarks/results/throughput.json and throughput.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from plain_loops import PlainLoop, mnist_loader  # noqa: E402
+
+from ganzoo.data.root import resolve_data_root  # noqa: E402
+from ganzoo.discovery import get_registry  # noqa: E402
+from ganzoo.train import Trainer, resolve_config  # noqa: E402
+from ganzoo.train.build import build_discriminator, build_generator  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+VARIANTS = {"fp32": {}, "bf16": {"precision": "bf16"}, "channels-last": {"channels_last": True}, "compile": {"compile": True}, "compile+channels-last": {"compile": True, "channels_last": True}}
+
+
+def ganzoo_runner(recipe: str, overrides: dict, tmp: Path, tag: str):
+    config = resolve_config(get_registry(), "mnist", recipe, steps=10**9, log_every=10**8, sample_every=10**8, checkpoint_every=10**8, device="cpu", **overrides)
+    trainer = Trainer(config, tmp / f"{recipe}-{tag}", progress=False)
+    trainer.setup()
+
+    def run(steps: int) -> float:
+        start = time.perf_counter()
+        for _ in range(steps):
+            trainer.train_step()
+        return steps * config.batch_size * config.d_steps / (time.perf_counter() - start)
+
+    return run, trainer
+
+
+def plain_runner(recipe: str, trainer: Trainer, workers: int):
+    config = trainer.config
+    torch.manual_seed(config.seed)
+    G = build_generator(get_registry(), config, trainer.shapes).train()
+    D = build_discriminator(get_registry(), config, trainer.shapes).train()
+    size = trainer.shapes.image_shape[-1]
+    loader = mnist_loader(resolve_data_root(None), size, config.batch_size, workers)
+    loop = PlainLoop(G, D, config.loss, config.lr_g, config.lr_d, config.betas, config.d_steps, loader, config.conditional, **config.loss_options)
+    return loop.run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipes", default="dcgan")
+    parser.add_argument("--variants", default="fp32,bf16,channels-last,compile")
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", default="0,2", help="DataLoader workers of the plain loop; the faster setting is reported")
+    parser.add_argument("--out", type=Path, default=RESULTS / "throughput.json")
+    args = parser.parse_args()
+    variants = ["fp32"] + [v for v in args.variants.split(",") if v and v != "fp32"]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for recipe in args.recipes.split(","):
+            runners = {}
+            trainer = None
+            for variant in variants:
+                runners[f"ganzoo {variant}"], made = ganzoo_runner(recipe, VARIANTS[variant], Path(tmp), variant)
+                trainer = trainer or made
+            for workers in (int(w) for w in args.workers.split(",")):
+                runners[f"plain loop ({workers} workers)"] = plain_runner(recipe, trainer, workers)
+            for run in runners.values():  # warm-up: allocator, compilation, worker start-up
+                run(max(3, args.steps // 4))
+            rates = {name: [] for name in runners}
+            for _ in range(args.rounds):
+                for name, run in runners.items():
+                    rates[name].append(run(args.steps))
+            medians = {name: statistics.median(values) for name, values in rates.items()}
+            plain_name = max((n for n in medians if n.startswith("plain")), key=medians.get)
+            for name, value in medians.items():
+                rows.append({"recipe": recipe, "setting": name, "images_per_s": round(value, 1), "ratio_to_plain": round(value / medians[plain_name], 2), "runs": [round(v, 1) for v in rates[name]], "baseline": plain_name})
+                print(f"{recipe:8s} {name:30s} {value:9.1f} img/s  x{value / medians[plain_name]:.2f}", flush=True)
+    result = {
+        "command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]),
+        "steps_per_measure": args.steps,
+        "rounds": args.rounds,
+        "rows": rows,
+        "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads(), "platform": platform.platform(), "load_avg_at_end": os.getloadavg()},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    lines = ["| recipe | setting | images/s | × plain loop |", "|---|---|---|---|"]
+    lines += [f"| {r['recipe']} | {r['setting']} | {r['images_per_s']:.0f} | {r['ratio_to_plain']:.2f} |" for r in rows]
+    args.out.with_suffix(".md").write_text(f"Command: `{result['command']}`\n\n" + "\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
