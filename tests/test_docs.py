@@ -11,14 +11,14 @@ from typer.testing import CliRunner
 from ganzoo.cli import app
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-COMMANDS = ["train", "sample", "list", "plugins"]
+COMMANDS = ["train", "sample", "list", "plugins", "plugins check"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_option_of_a_command_is_in_the_cli_reference(command):
     reference = (DOCS / "cli.md").read_text()
     assert f"## `ganzoo {command}" in reference
-    result = CliRunner().invoke(app, [command, "--help"], terminal_width=200)
+    result = CliRunner().invoke(app, [*command.split(), "--help"], terminal_width=200)
     options = set(re.findall(r"(--[a-z][a-z0-9-]+)", result.output)) - {"--help"}
     missing = sorted(o for o in options if f"`{o}`" not in reference)
     assert not missing, f"docs/cli.md does not document {missing} of `ganzoo {command}`"

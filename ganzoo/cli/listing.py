@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ganzoo.cli.app import app, guarded, out
@@ -56,21 +57,59 @@ def list_entries(
     out.print(table)
 
 
-@app.command()
+plugins_app = typer.Typer(help="Installed plugins, and a conformance check of what they register.", invoke_without_command=True, no_args_is_help=False)
+app.add_typer(plugins_app, name="plugins")
+
+
+@plugins_app.callback()
 @guarded
-def plugins(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the traceback of plugins that failed.")) -> None:
+def plugins(ctx: typer.Context, verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the traceback of plugins that failed.")) -> None:
     """List installed plugins, what each registered, and those that failed to load."""
+    if ctx.invoked_subcommand is not None:
+        return
     table = Table(title="ganzoo plugins")
     for column in ("plugin", "distribution", "version", "registered", "status"):
         table.add_column(column, overflow="fold")
     failed = []
     for info in get_registry().plugins:
         registered = "; ".join(f"{KINDS[k]}: {', '.join(v)}" for k, v in info.registered.items()) or "-"
-        status = "[green]ok[/]" if info.ok else f"[red]{info.error}[/]"
+        status = "[green]ok[/]" if info.ok else f"[red]{escape(info.error)}[/]"
         table.add_row(info.name, info.distribution, info.version, registered, status)
         if not info.ok:
             failed.append(info)
     out.print(table)
     if verbose:
         for info in failed:
-            out.print(f"\n[bold red]{info.name}[/] ({info.module}):\n{info.details}", markup=True, highlight=False)
+            out.print(f"\n{info.name} ({info.module}):\n{info.details}", markup=False, highlight=False)
+
+
+@plugins_app.command("check")
+@guarded
+def plugins_check(
+    name: str = typer.Argument(..., help="A distribution (e.g. 'ganzoo' for the built-ins) or a plugin's entry-point name."),
+) -> None:
+    """Run the conformance kit on everything NAME registered; exit 1 when a check fails."""
+    from ganzoo.testing import conformance_cases, run_checks
+
+    registry = get_registry()
+    known = {p.name for p in registry.plugins} | {p.distribution for p in registry.plugins}
+    if name not in known:
+        raise ConfigError(f"No installed plugin or distribution is called {name!r}; known: {', '.join(sorted(known))}. See `ganzoo plugins`.")
+    broken = [p for p in registry.plugins if name in (p.name, p.distribution) and not p.ok]
+    cases = conformance_cases(name, registry)
+    table = Table(title=f"conformance of {name}")
+    for column in ("kind", "name", "check", "result"):
+        table.add_column(column, overflow="fold")
+    failures = 0
+    for info in broken:
+        table.add_row("plugin", info.name, "loads and registers", f"[red]FAIL[/] {escape(info.error)}")
+        failures += 1
+    for kind, entry in cases:
+        for result in run_checks(kind, entry, registry):
+            table.add_row(kind, entry, result.check, "[green]ok[/]" if result.ok else f"[red]FAIL[/] {escape(result.detail)}")
+            failures += not result.ok
+    out.print(table)
+    checked = sum(1 for _ in cases)
+    out.print(f"{checked} entries checked, {failures} failure(s)")
+    if failures:
+        raise typer.Exit(1)

@@ -1,0 +1,294 @@
+"""The conformance kit: does a registered part honour ganzoo's contracts?
+
+Use it from the CLI (``ganzoo plugins check DISTRIBUTION``) or from pytest::
+
+    import pytest
+    from ganzoo.testing import assert_conforms, conformance_cases
+
+    @pytest.mark.parametrize("kind, name", conformance_cases("my-gan-plugin"))
+    def test_my_plugin_conforms(kind, name):
+        assert_conforms(kind, name)
+
+Checks, per kind:
+
+* generator: builds for (1, 32, 32) and (3, 32, 32) images, unconditional and/or with 10
+  classes as its ``conditional`` flag says; has the protocol's attributes; returns float
+  images of the right shape inside [-1, 1]; different labels change the output of a
+  conditional generator; gradients reach every parameter; a safetensors round trip of its
+  state dict reproduces its output.
+* discriminator: the same builds; one raw score per image (shape (B,)), no Sigmoid module;
+  gradients reach its input and every parameter; the same round trip.
+* loss: both phases return finite scalar losses and stats of detached scalar tensors on a
+  small linear critic; one gradient step on the discriminator loss separates real from fake
+  scores; a step of the fakes along the generator loss raises their scores.
+* recipe: its parts exist and fit together, and three training steps run on a small
+  synthetic dataset and leave finite weights and a checkpoint.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from ganzoo.data.dataset import DatasetSpec, ImageDataset
+from ganzoo.discovery import get_registry
+from ganzoo.registry import Registry, normalize_kind
+
+SHAPES = ((1, 32, 32), (3, 32, 32))
+NUM_CLASSES = 10
+BATCH = 4
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of one registered part."""
+
+    kind: str
+    name: str
+    check: str
+    ok: bool
+    detail: str = ""
+
+
+class ConformanceError(AssertionError):
+    """Raised by :func:`assert_conforms` with every failed check listed."""
+
+
+def _label_variants(conditional: bool | None) -> list[int]:
+    return {True: [NUM_CLASSES], False: [0], None: [0, NUM_CLASSES]}[conditional]
+
+
+def _labels(num_classes: int, batch: int = BATCH) -> torch.Tensor | None:
+    return torch.arange(batch) % num_classes if num_classes else None
+
+
+def _round_trip(module: nn.Module, call: Callable[[nn.Module], torch.Tensor], rebuild: Callable[[], nn.Module]) -> str | None:
+    module.eval()
+    with torch.no_grad():
+        before = call(module)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "state.safetensors"
+        save_file({k: v.detach().contiguous() for k, v in module.state_dict().items()}, str(path))
+        fresh = rebuild()
+        fresh.load_state_dict(load_file(str(path)), strict=True)
+    fresh.eval()
+    with torch.no_grad():
+        after = call(fresh)
+    return None if torch.allclose(before, after, atol=1e-6) else "a rebuilt module with the saved state gives different outputs"
+
+
+def _check_all(kind: str, name: str, checks: list[tuple[str, Callable[[], str | None]]]) -> list[CheckResult]:
+    results = []
+    for check, run in checks:
+        try:
+            problem = run()
+        except Exception as error:  # noqa: BLE001 - any failure of a plugin is a finding
+            problem = f"{type(error).__name__}: {error}"
+        results.append(CheckResult(kind, name, check, problem is None, problem or ""))
+    return results
+
+
+def check_generator(name: str, registry: Registry | None = None) -> list[CheckResult]:
+    """Check a registered generator against the Generator contract."""
+    spec = (registry or get_registry()).generator(name)
+    checks = []
+    for shape in SHAPES:
+        for classes in _label_variants(spec.conditional):
+            build = lambda shape=shape, classes=classes: spec.factory(latent_dim=16, image_shape=shape, num_classes=classes)  # noqa: E731
+            tag = f"{'x'.join(map(str, shape))}, {classes} classes"
+
+            def contract(build=build, shape=shape, classes=classes):
+                torch.manual_seed(0)
+                G = build()
+                if not isinstance(G, nn.Module):
+                    return f"built a {type(G).__name__}, not an nn.Module"
+                attrs = {"latent_dim": G.latent_dim, "image_shape": tuple(G.image_shape), "num_classes": G.num_classes}
+                if attrs != {"latent_dim": 16, "image_shape": shape, "num_classes": classes}:
+                    return f"attributes {attrs} do not match what it was built for"
+                G.train()
+                out = G(torch.randn(BATCH, 16), _labels(classes))
+                if tuple(out.shape) != (BATCH, *shape) or not out.is_floating_point():
+                    return f"returned {out.dtype} of shape {tuple(out.shape)}; expected float ({BATCH}, {', '.join(map(str, shape))})"
+                if out.min() < -1 - 1e-5 or out.max() > 1 + 1e-5:
+                    return f"images outside [-1, 1]: [{out.min():.3f}, {out.max():.3f}]"
+                out.float().pow(2).mean().backward()
+                missing = [n for n, p in G.named_parameters() if p.requires_grad and (p.grad is None or not p.grad.abs().sum() > 0)]
+                if missing:
+                    return f"no gradient reaches {missing[:3]}"
+                if classes:
+                    G.eval()
+                    z = torch.randn(1, 16).repeat(2, 1)
+                    with torch.no_grad():
+                        pair = G(z, torch.tensor([0, 1]))
+                    if torch.allclose(pair[0], pair[1]):
+                        return "the same z with labels 0 and 1 gives the same image: labels are ignored"
+                return _round_trip(G, lambda m: m(torch.ones(2, 16), _labels(classes, 2)), build)
+
+            checks.append((f"contract ({tag})", contract))
+    return _check_all("generator", name, checks)
+
+
+def check_discriminator(name: str, registry: Registry | None = None) -> list[CheckResult]:
+    """Check a registered discriminator against the Discriminator contract."""
+    spec = (registry or get_registry()).discriminator(name)
+    checks = []
+    for shape in SHAPES:
+        for classes in _label_variants(spec.conditional):
+            build = lambda shape=shape, classes=classes: spec.factory(image_shape=shape, num_classes=classes)  # noqa: E731
+            tag = f"{'x'.join(map(str, shape))}, {classes} classes"
+
+            def contract(build=build, shape=shape, classes=classes):
+                torch.manual_seed(0)
+                D = build()
+                if not isinstance(D, nn.Module):
+                    return f"built a {type(D).__name__}, not an nn.Module"
+                if (tuple(D.image_shape), D.num_classes) != (shape, classes):
+                    return f"attributes image_shape={D.image_shape}, num_classes={D.num_classes} do not match what it was built for"
+                if any(isinstance(m, nn.Sigmoid) for m in D.modules()):
+                    return "contains a Sigmoid: a discriminator returns raw scores (logits or critic values)"
+                D.train()
+                x = torch.rand(BATCH, *shape).mul(2).sub(1).requires_grad_(True)
+                scores = D(x, _labels(classes))
+                if tuple(scores.shape) != (BATCH,):
+                    return f"returned scores of shape {tuple(scores.shape)}; expected ({BATCH},), one raw score per image"
+                scores.float().sum().backward()
+                if x.grad is None or not x.grad.abs().sum() > 0:
+                    return "no gradient reaches the input images"
+                missing = [n for n, p in D.named_parameters() if p.requires_grad and p.grad is None]
+                if missing:
+                    return f"no gradient reaches {missing[:3]}"
+                return _round_trip(D, lambda m: m(torch.linspace(-1, 1, 2 * int(torch.tensor(shape).prod())).view(2, *shape), _labels(classes, 2)), build)
+
+            checks.append((f"contract ({tag})", contract))
+    return _check_all("discriminator", name, checks)
+
+
+class _LinearCritic(nn.Module):
+    """score = w . flatten(x): the simplest discriminator, for loss checks."""
+
+    def __init__(self, shape=(1, 4, 4)):
+        super().__init__()
+        self.image_shape, self.num_classes = shape, 0
+        self.weight = nn.Parameter(torch.full((int(torch.tensor(shape).prod()),), 0.1))
+
+    def forward(self, x, labels=None):
+        return x.flatten(1) @ self.weight
+
+
+def _scalar_problem(phase: str, value: torch.Tensor, stats: dict) -> str | None:
+    if not isinstance(value, torch.Tensor) or value.dim() != 0 or not torch.isfinite(value):
+        return f"the {phase} loss is not a finite scalar tensor: {value!r}"
+    bad = [k for k, v in stats.items() if not (isinstance(v, torch.Tensor) and v.dim() == 0 and not v.requires_grad)]
+    return f"stats {bad} of the {phase} phase are not detached scalar tensors" if bad else None
+
+
+def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]:
+    """Check a registered loss against the Loss contract on a small linear critic."""
+    spec = (registry or get_registry()).loss(name)
+
+    def phases():
+        loss = spec.factory()
+        torch.manual_seed(0)
+        D = _LinearCritic()
+        real = torch.full((8, 1, 4, 4), 0.5) + 0.05 * torch.randn(8, 1, 4, 4)
+        fake = torch.full((8, 1, 4, 4), -0.5) + 0.05 * torch.randn(8, 1, 4, 4)
+        gap_before = (D(real) - D(fake)).mean().item()
+        d_loss, d_stats = loss.discriminator_loss(D, real, fake, None)
+        problem = _scalar_problem("discriminator", d_loss, d_stats)
+        if problem:
+            return problem
+        d_loss.backward()
+        with torch.no_grad():
+            D.weight -= 0.01 * D.weight.grad
+        if not (D(real) - D(fake)).mean().item() > gap_before:
+            return "a gradient step on the discriminator loss does not separate real from fake scores"
+        D.weight.grad = None
+        fake = fake.clone().requires_grad_(True)
+        g_loss, g_stats = loss.generator_loss(D, fake, None)
+        problem = _scalar_problem("generator", g_loss, g_stats)
+        if problem:
+            return problem
+        g_loss.backward()
+        with torch.no_grad():
+            moved = fake - 0.1 * fake.grad
+            if not D(moved).mean() > D(fake).mean():
+                return "moving the fakes against the generator loss's gradient does not raise their scores"
+        return None
+
+    return _check_all("loss", name, [("phases and gradient directions", phases)])
+
+
+def _synthetic_dataset(num_classes: int) -> DatasetSpec:
+    def load(root, split, download):
+        generator = torch.Generator().manual_seed(0 if split == "train" else 1)
+        images = torch.randint(0, 256, (256, 1, 28, 28), dtype=torch.uint8, generator=generator)
+        return ImageDataset("conformance-synthetic", images, torch.arange(256) % num_classes, num_classes=num_classes)
+
+    return DatasetSpec("conformance-synthetic", load, (1, 28, 28), num_classes, "random images for the conformance kit")
+
+
+def check_recipe(name: str, registry: Registry | None = None) -> list[CheckResult]:
+    """Check that a recipe's parts exist and that it trains for a few steps."""
+    from ganzoo.train import Trainer, resolve_config
+    from ganzoo.train.checkpoint import list_checkpoints
+
+    registry = registry or get_registry()
+
+    def trains():
+        registry.add("dataset", _synthetic_dataset(NUM_CLASSES), plugin="ganzoo.testing", override=True)
+        config = resolve_config(registry, "conformance-synthetic", name, steps=3, batch_size=8, log_every=1, sample_every=3, checkpoint_every=3, device="cpu")
+        with tempfile.TemporaryDirectory() as tmp:
+            trainer = Trainer(config, Path(tmp) / "run", registry=registry, progress=False)
+            result = trainer.fit()
+            if result.step != 3:
+                return f"stopped at step {result.step} of 3"
+            if not all(torch.isfinite(p).all() for p in [*trainer.G.parameters(), *trainer.D.parameters()]):
+                return "weights are not finite after 3 steps"
+            if not list_checkpoints(Path(tmp) / "run"):
+                return "no checkpoint was written"
+        return None
+
+    return _check_all("recipe", name, [("trains 3 steps", trains)])
+
+
+CHECKERS: dict[str, Callable[..., list[CheckResult]]] = {
+    "generator": check_generator,
+    "discriminator": check_discriminator,
+    "loss": check_loss,
+    "recipe": check_recipe,
+}
+
+
+def conformance_cases(distribution: str | None = None, registry: Registry | None = None) -> list[tuple[str, str]]:
+    """``(kind, name)`` of every checkable entry, optionally only those of one distribution or plugin."""
+    registry = registry or get_registry()
+    plugins = {p.name: p for p in registry.plugins}
+    cases = []
+    for kind in CHECKERS:
+        for entry in registry.entries(kind):
+            info = plugins.get(entry.plugin)
+            owner = {entry.plugin, info.distribution if info else None}
+            if distribution is None or distribution in owner:
+                cases.append((kind, entry.name))
+    return cases
+
+
+def run_checks(kind: str, name: str, registry: Registry | None = None) -> list[CheckResult]:
+    """Every check of one entry."""
+    return CHECKERS[normalize_kind(kind)](name, registry)
+
+
+def assert_conforms(kind: str, name: str, registry: Registry | None = None) -> None:
+    """Raise :class:`ConformanceError` listing every failed check of one entry."""
+    failed = [r for r in run_checks(kind, name, registry) if not r.ok]
+    if failed:
+        raise ConformanceError(f"{kind} {name!r} fails: " + "; ".join(f"{r.check}: {r.detail}" for r in failed))
+
+
+__all__ = ["CheckResult", "ConformanceError", "assert_conforms", "check_discriminator", "check_generator", "check_loss", "check_recipe", "conformance_cases", "run_checks"]
