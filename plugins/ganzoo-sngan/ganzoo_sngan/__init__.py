@@ -1,0 +1,103 @@
+"""SN-GAN for ganzoo: Miyato et al. 2018, "Spectral Normalization for Generative Adversarial Networks".
+
+The "standard CNN" of the paper's Table 3, sized from the image shape: the generator maps z
+through a 4x4 projection and transposed convolutions (BatchNorm, ReLU) to a tanh image; the
+discriminator stacks 3x3 / 4x4-stride-2 convolution pairs with LeakyReLU(0.1) and a linear
+output, every weight spectrally normalised. The recipe follows the paper's setting C for the
+hinge loss: Adam lr 2e-4, betas (0.5, 0.999), one discriminator step per generator step,
+batch 64, latent size 128; 28x28 data is trained at 32x32.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
+
+from ganzoo import Recipe, hookimpl
+
+__version__ = "0.1.0"
+
+
+def _stages(size: int) -> int:
+    stages = int(math.log2(size)) - 2
+    if size < 8 or 2 ** (stages + 2) != size:
+        raise ValueError(f"SN-GAN networks need a square power-of-two image side of at least 8; got {size}")
+    return stages
+
+
+class SNGANGenerator(nn.Module):
+    """z -> 4x4 x (width * 2^stages) -> transposed convolutions -> tanh image."""
+
+    def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], num_classes: int = 0, width: int = 64):
+        super().__init__()
+        if num_classes:
+            raise ValueError("the SN-GAN generator is unconditional")
+        self.latent_dim, self.image_shape, self.num_classes = latent_dim, tuple(image_shape), 0
+        channels, size, _ = image_shape
+        stages = _stages(size)
+        top = width * 2 ** (stages - 1)
+        self.project = nn.Linear(latent_dim, 4 * 4 * top)
+        layers: list[nn.Module] = [nn.BatchNorm2d(top), nn.ReLU(inplace=True)]
+        c = top
+        for _ in range(stages):
+            layers += [nn.ConvTranspose2d(c, max(c // 2, width), 4, 2, 1), nn.BatchNorm2d(max(c // 2, width)), nn.ReLU(inplace=True)]
+            c = max(c // 2, width)
+        layers += [nn.Conv2d(c, channels, 3, 1, 1), nn.Tanh()]
+        self.body = nn.Sequential(*layers)
+        self._top = top
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.body(self.project(z).view(len(z), self._top, 4, 4))
+
+
+class SNGANDiscriminator(nn.Module):
+    """Spectrally normalised convolution pairs (3x3, then 4x4 stride 2) and a linear score."""
+
+    def __init__(self, image_shape: tuple[int, int, int], num_classes: int = 0, width: int = 64):
+        super().__init__()
+        if num_classes:
+            raise ValueError("the SN-GAN discriminator is unconditional")
+        self.image_shape, self.num_classes = tuple(image_shape), 0
+        channels, size, _ = image_shape
+        stages = _stages(size)
+        layers: list[nn.Module] = []
+        c_in = channels
+        for i in range(stages):
+            c_out = width * 2**i
+            layers += [spectral_norm(nn.Conv2d(c_in, c_out, 3, 1, 1)), nn.LeakyReLU(0.1), spectral_norm(nn.Conv2d(c_out, c_out, 4, 2, 1)), nn.LeakyReLU(0.1)]
+            c_in = c_out
+        layers += [spectral_norm(nn.Conv2d(c_in, c_in * 2, 3, 1, 1)), nn.LeakyReLU(0.1)]
+        self.body = nn.Sequential(*layers)
+        self.score = spectral_norm(nn.Linear(c_in * 2 * 4 * 4, 1))
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.score(self.body(x).flatten(1)).view(-1)
+
+
+SNGAN = Recipe(
+    name="sngan",
+    generator="sngan",
+    discriminator="sngan",
+    loss="hinge",
+    description="spectrally normalised CNN discriminator, hinge loss",
+    reference="Miyato et al. 2018, Spectral Normalization for GANs (standard CNN, setting C)",
+    latent_dim=128,
+    image_size=32,
+    batch_size=64,
+    steps=5000,
+    lr_g=2e-4,
+    lr_d=2e-4,
+    betas=(0.5, 0.999),
+    d_steps=1,
+)
+
+
+@hookimpl
+def ganzoo_register(registry):
+    """Register the SN-GAN generator, discriminator and recipe with ganzoo."""
+    registry.add_generator("sngan", SNGANGenerator, conditional=False, uses_batchnorm=True, description="SN-GAN standard CNN generator", reference=SNGAN.reference)
+    registry.add_discriminator("sngan", SNGANDiscriminator, conditional=False, description="spectrally normalised CNN discriminator", reference=SNGAN.reference)
+    registry.add_recipe(SNGAN)
