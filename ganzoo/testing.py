@@ -170,12 +170,12 @@ def check_discriminator(name: str, registry: Registry | None = None) -> list[Che
 
 
 class _LinearCritic(nn.Module):
-    """score = w . flatten(x): the simplest discriminator, for loss checks."""
+    """score = w . flatten(x), starting from w = 0: the simplest discriminator, for loss checks."""
 
     def __init__(self, shape=(1, 4, 4)):
         super().__init__()
         self.image_shape, self.num_classes = shape, 0
-        self.weight = nn.Parameter(torch.full((int(torch.tensor(shape).prod()),), 0.1))
+        self.weight = nn.Parameter(torch.zeros(int(torch.tensor(shape).prod())))  # scores start at 0, inside every margin
 
     def forward(self, x, labels=None):
         return x.flatten(1) @ self.weight

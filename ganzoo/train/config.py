@@ -113,6 +113,10 @@ def resolve_config(registry: Registry, dataset: str, recipe: str | None = None, 
         base = Recipe(name="custom", generator=overrides["generator"], discriminator=overrides["discriminator"], loss=overrides["loss"])
     values = {name: getattr(base, name) for name in ("generator", "discriminator", "loss", *_RECIPE_FIELDS)}
     values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
+    for part in ("generator", "discriminator", "loss"):
+        # a recipe's options were written for its own part, not for a replacement
+        if overrides.get(part, values[part]) != values[part] and f"{part}_options" not in overrides:
+            values[f"{part}_options"] = {}
     values.update(overrides)
     config = TrainConfig(dataset=dataset, recipe=recipe, **values)
     config.betas = tuple(config.betas)
