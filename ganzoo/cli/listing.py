@@ -20,6 +20,8 @@ def _details(entry: Entry) -> str:
     if isinstance(value, Recipe):
         return f"{value.generator} x {value.discriminator} x {value.loss}" + (" (conditional)" if value.conditional else "")
     if entry.kind == "dataset":
+        if value.parametrize is not None:
+            return f"use as {value.name}:ARGUMENT"
         c, h, w = value.image_shape
         return f"{c}x{h}x{w}, {value.num_classes or 'no'} classes"
     conditional = getattr(value, "conditional", False)

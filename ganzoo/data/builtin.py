@@ -5,7 +5,10 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from ganzoo.data.cifar import CLASSES as CIFAR_CLASSES
+from ganzoo.data.cifar import load_cifar10
 from ganzoo.data.dataset import DatasetSpec, ImageDataset
+from ganzoo.data.folder import FOLDER
 from ganzoo.data.download import RemoteFile, ensure_files
 from ganzoo.data.idx import read_idx_images, read_idx_labels
 from ganzoo.errors import DataError
@@ -63,7 +66,18 @@ FASHION_MNIST = DatasetSpec(
 )
 
 
+CIFAR10 = DatasetSpec(
+    name="cifar10",
+    load=load_cifar10,
+    image_shape=(3, 32, 32),
+    num_classes=len(CIFAR_CLASSES),
+    description="CIFAR-10 (Krizhevsky 2009), 50k train / 10k test, 3x32x32, 10 classes; binary version",
+)
+
+
 @hookimpl
 def ganzoo_register(registry):
     registry.add_dataset(MNIST)
     registry.add_dataset(FASHION_MNIST)
+    registry.add_dataset(CIFAR10)
+    registry.add_dataset(FOLDER)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from typer.testing import CliRunner
 
 from ganzoo.cli import app
@@ -52,6 +53,9 @@ CATALOGUE = [
     Case("--class on an unconditional run", ("sample", "{run}", "--out", "{tmp}/x.png", "--class", "3"), "--class needs a conditional run"),
     Case("class ≥ num_classes", ("sample", "{cond}", "--out", "{tmp}/x.png", "--class", "10"), "--class must be between 0 and 9"),
     Case("unknown kind", ("list", "optimizers", "*"), "Unknown kind 'optimizers'"),
+    Case("folder dataset with non-image files", ("train", "dcgan", "--data", "folder:{junk}", "--out", "{tmp}/new"), "holds files that are not images: notes.txt"),
+    Case("conditional run on an unlabelled dataset", ("train", "cgan", "--data", "folder:{imgs}", "--out", "{tmp}/new"), "has no labels"),
+    Case("incompatible parts", ("train", "dcgan", "--data", "mnist", "--discriminator", "projection", "--out", "{tmp}/new"), "needs class labels, but this run is unconditional"),
 ]
 
 
@@ -72,7 +76,12 @@ def places(tmp_path_factory):
     broken = base / "broken"
     assert _invoke("train", "vanilla", "--data", "mnist", "--out", str(broken), *TINY).exit_code == 0
     (broken / "config.json").write_text('{"config": {"dataset": "mnist",')
-    return {"run": run, "cond": cond, "bare": bare, "broken": broken}
+    imgs, junk = base / "imgs", base / "junk"
+    for folder in (imgs, junk):
+        folder.mkdir()
+        Image.new("L", (28, 28), 128).save(folder / "a.png")
+    (junk / "notes.txt").write_text("not an image")
+    return {"run": run, "cond": cond, "bare": bare, "broken": broken, "imgs": imgs, "junk": junk}
 
 
 def _digest(folder: Path) -> str:
