@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ganzoo.discovery import get_registry
-from ganzoo.testing import assert_conforms, conformance_cases
+pytest.importorskip("ganzoo_sngan", reason="install the plugin first: pip install -e plugins/ganzoo-sngan")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from ganzoo.cli import app  # noqa: E402
+from ganzoo.discovery import get_registry  # noqa: E402
+from ganzoo.testing import assert_conforms, conformance_cases  # noqa: E402
 
 
 def test_ganzoo_discovers_the_plugin():
@@ -32,3 +37,15 @@ def test_spectral_norm_bounds_every_layer():
         if isinstance(module, (nn.Conv2d, nn.Linear)):
             matrix = module.weight.detach().flatten(1)
             assert torch.linalg.matrix_norm(matrix, ord=2) < 1.1
+
+
+def test_listed_trained_and_checked_from_the_cli(tmp_path):
+    runner = CliRunner()
+    assert "ganzoo-sngan" in runner.invoke(app, ["plugins"], terminal_width=250).output
+    assert "sngan" in runner.invoke(app, ["list", "recipes"]).output
+    args = ["train", "sngan", "--data", "mnist", "--out", str(tmp_path / "run"), "--steps", "2", "--batch-size", "8", "--log-every", "1", "-q"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "run" / "checkpoints" / "step-0000002.safetensors").is_file()
+    check = runner.invoke(app, ["plugins", "check", "ganzoo-sngan"], terminal_width=250)
+    assert check.exit_code == 0 and "0 failure(s)" in check.output
