@@ -18,7 +18,7 @@ from ganzoo.train.strategy import launched_by_torchrun
 from ganzoo.train.trainer import Trainer
 
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
-RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root", "on_nan", "compile", "channels_last", "profile")
+RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root", "on_nan", "compile", "channels_last", "profile", "eval_every", "eval_n", "eval_metrics")
 RUNS_DIR = Path("runs")
 
 
@@ -104,6 +104,9 @@ def train(
     sample_every: Optional[int] = typer.Option(None, help="Steps between sample grids. (default: 500)"),
     checkpoint_every: Optional[int] = typer.Option(None, help="Steps between checkpoints. (default: 1000)"),
     keep: Optional[int] = typer.Option(None, help="Checkpoints to keep; 0 keeps all. (default: 3)"),
+    eval_every: Optional[int] = typer.Option(None, help="Evaluate every K steps (and at the end) and append the metrics to metrics.jsonl; 0 = off. (default: 0)"),
+    eval_n: Optional[int] = typer.Option(None, help="Generated samples per evaluation during training. (default: 2000)"),
+    eval_metrics: Optional[str] = typer.Option(None, help="Metrics of those evaluations: fid, kid, is, prc. (default: fid,kid)"),
     on_nan: Optional[str] = typer.Option(None, help="On a NaN/inf loss or weight: 'stop', or 'rollback' to the last checkpoint with halved learning rates (at most 3 times). (default: stop)"),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its newest intact checkpoint."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out instead of refusing."),
@@ -134,6 +137,9 @@ def train(
         checkpoint_every=checkpoint_every,
         keep=keep,
         on_nan=on_nan,
+        eval_every=eval_every,
+        eval_n=eval_n,
+        eval_metrics=eval_metrics,
         compile=compile_,
         channels_last=channels_last,
         profile=profile or None,

@@ -51,6 +51,9 @@ class TrainConfig:
     compile: bool = False  # torch.compile the networks (the first steps compile, ~30 s on a CPU)
     channels_last: bool = False  # NHWC memory layout for convolutional networks
     profile: bool = False  # time each section of a step (synchronises the device; slower)
+    eval_every: int = 0  # steps between evaluations appended to metrics.jsonl; 0 = off
+    eval_n: int = 2000  # generated samples per evaluation during training
+    eval_metrics: str = "fid,kid"  # metrics of those evaluations
     log_every: int = 50  # steps between metrics.jsonl records
     sample_every: int = 500  # steps between sample grids (and one at the end)
     checkpoint_every: int = 1000  # steps between checkpoints (and one at the end)
@@ -140,6 +143,12 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
     _check(len(config.betas) == 2 and all(0 <= b < 1 for b in config.betas), f"--betas must be two numbers in [0, 1); got {config.betas!r}.")
     _check(0 <= config.ema_decay < 1, f"--ema-decay must be in [0, 1) (0 turns EMA off); got {config.ema_decay!r}.")
     _check(config.keep >= 0, f"--keep must be 0 (keep all) or more; got {config.keep!r}.")
+    _check(config.eval_every >= 0, f"--eval-every must be 0 (off) or a positive number of steps; got {config.eval_every!r}.")
+    _check(config.eval_n >= 2, f"--eval-n must be at least 2; got {config.eval_n!r}.")
+    if config.eval_every:
+        from ganzoo.evaluate.metrics import parse_metrics
+
+        parse_metrics(config.eval_metrics)
     _check(config.seed >= 0, f"--seed must be 0 or more; got {config.seed!r}.")
     _check(config.image_size is None or 8 <= config.image_size <= 1024, f"--image-size must be between 8 and 1024; got {config.image_size!r}.")
     _check(config.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}; got {config.precision!r}.")

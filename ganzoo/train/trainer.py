@@ -28,6 +28,7 @@ from ganzoo.train.ema import EMA
 from ganzoo.train.images import save_grid
 from ganzoo.train.precision import Precision
 from ganzoo.train.atomic import write_json_atomically
+from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.profiler import PhaseTimer
 from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.run_dir import SAMPLES_DIR, MetricsLog, check_new_run, prepare_new_run, write_config
@@ -159,6 +160,8 @@ class Trainer:
             if not getattr(type(self.loss), "penalizes_gradients", False):  # no double backward through compiled graphs
                 self.D_train = torch.compile(self.D_train)
         self.timer = PhaseTimer(config.profile, self.device)
+        if config.eval_every and not any(isinstance(c, PeriodicEvaluation) for c in self.callbacks):
+            self.callbacks.append(PeriodicEvaluation(config, self.registry))
         self.ema = EMA(self.G, config.ema_decay) if config.ema_decay > 0 else None
         self.precision = Precision(config.precision, self.device)
         self.batcher = DeviceBatcher(dataset, config.batch_size, self.device, seed=self._rank_seed(0), channels_last=config.channels_last)

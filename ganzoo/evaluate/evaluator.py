@@ -1,0 +1,154 @@
+"""Evaluate images, a generator, or a run directory, with the protocol recorded beside every number."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.compat import import_torchvision_module
+from ganzoo.data.dataset import DatasetSpec, ImageDataset
+from ganzoo.data.root import resolve_data_root
+from ganzoo.errors import ConfigError
+from ganzoo.evaluate.classifier import load_classifier
+from ganzoo.evaluate.coverage import classify, coverage_metrics
+from ganzoo.evaluate.extractors import DOMAIN_EXTRACTORS, INCEPTION, available_extractors, extractor_identity
+from ganzoo.evaluate.metrics import METRICS, cache_name, compute_fidelity, parse_metrics
+from ganzoo.registry import Registry
+
+DEFAULT_N = 10_000
+DEFAULT_SPLIT = "test"
+
+
+def default_cache_dir() -> Path:
+    """Where reference statistics are cached: ``$XDG_CACHE_HOME/ganzoo/fidelity`` (or ~/.cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "ganzoo" / "fidelity"
+
+
+@dataclass
+class EvaluationResult:
+    """Metric values and the protocol that produced them."""
+
+    metrics: dict[str, Any]
+    protocol: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"metrics": self.metrics, "protocol": self.protocol}
+
+
+def default_extractor(spec: DatasetSpec, channels: int) -> str:
+    """The dataset's own extractor, else Inception-v3 for RGB data; ConfigError otherwise."""
+    if spec.feature_extractor:
+        return spec.feature_extractor
+    if channels == 3:
+        return INCEPTION
+    raise ConfigError(f"Dataset {spec.name!r} has no default feature extractor; pass --feature-extractor (one of {', '.join(available_extractors())}).")
+
+
+def evaluate_images(
+    fake: torch.Tensor,
+    reference: ImageDataset,
+    *,
+    dataset: DatasetSpec,
+    reference_split: str = DEFAULT_SPLIT,
+    metrics: tuple[str, ...] | str = METRICS,
+    feature_extractor: str | None = None,
+    feature_weights: Path | None = None,
+    n_real: int | None = None,
+    requested_labels: torch.Tensor | None = None,
+    generator_kind: str = "samples",
+    seed: int = 0,
+    cache_dir: Path | None = None,
+    device: str = "cpu",
+) -> EvaluationResult:
+    """Compare uint8 images (N, C, H, W) with a reference split through torch-fidelity.
+
+    ``requested_labels`` (for conditional samples) adds conditional accuracy; with a domain
+    extractor the class histogram and the number of classes covered are reported as well.
+    """
+    metrics = parse_metrics(metrics)
+    extractor = feature_extractor or default_extractor(dataset, reference.image_shape[0])
+    real = reference.images[: n_real or min(len(reference), DEFAULT_N)]
+    if len(fake) < 2 or len(real) < 2:
+        raise ConfigError(f"Evaluation needs at least 2 generated and 2 reference images; got {len(fake)} and {len(real)}.")
+    fidelity = import_torchvision_module("torch_fidelity")
+    protocol: dict[str, Any] = {
+        "dataset": dataset.name,
+        "reference_split": reference_split,
+        "n_real": len(real),
+        "n_fake": len(fake),
+        **extractor_identity(extractor, feature_weights),
+        "image_size": list(fake.shape[1:]),
+        "generator": generator_kind,
+        "seed": seed,
+        "torch_fidelity": fidelity.__version__,
+    }
+    values = compute_fidelity(fake, real, metrics, extractor, cache_name(protocol), cache_dir or default_cache_dir(), feature_weights, device, seed=seed)
+    if extractor in DOMAIN_EXTRACTORS and reference.num_classes:
+        predicted = classify(load_classifier(extractor, feature_weights), fake)
+        values.update(coverage_metrics(predicted, reference.num_classes, requested_labels))
+    return EvaluationResult(values, protocol)
+
+
+def balanced_labels(n: int, num_classes: int) -> torch.Tensor:
+    """0, 1, ..., K-1, 0, 1, ... : n labels as even across the classes as n allows."""
+    return torch.arange(n) % num_classes
+
+
+def evaluate_generator(
+    generator: nn.Module,
+    reference: ImageDataset,
+    *,
+    dataset: DatasetSpec,
+    n: int = DEFAULT_N,
+    seed: int = 0,
+    ema: bool = False,
+    device: str = "cpu",
+    **options: Any,
+) -> EvaluationResult:
+    """Sample ``n`` images from a generator (balanced labels when conditional) and evaluate them."""
+    from ganzoo.train.sampling import sample_images
+
+    if n < 2:
+        raise ConfigError(f"--n must be at least 2; got {n}.")
+    labels = balanced_labels(n, generator.num_classes) if generator.num_classes else None
+    was_training = generator.training
+    generator.eval()
+    fake = sample_images(generator, n, seed=seed, labels=labels, device=device)
+    generator.train(was_training)
+    return evaluate_images(fake, reference, dataset=dataset, requested_labels=labels, generator_kind="ema" if ema else "raw", seed=seed, device=device, **options)
+
+
+def load_reference(registry: Registry, dataset: str, split: str, data_root: str | None = None) -> tuple[DatasetSpec, ImageDataset]:
+    """The reference split of a registered dataset."""
+    spec = registry.dataset(dataset)
+    if split not in spec.splits:
+        raise ConfigError(f"Dataset {dataset!r} has no split {split!r}; choose one of: {', '.join(spec.splits)}.")
+    return spec, spec.load(resolve_data_root(data_root), split, True)
+
+
+def evaluate_run(
+    run_dir: Path,
+    registry: Registry,
+    *,
+    n: int = DEFAULT_N,
+    split: str = DEFAULT_SPLIT,
+    use_ema: bool = True,
+    seed: int = 0,
+    data_root: str | None = None,
+    **options: Any,
+) -> tuple[EvaluationResult, int]:
+    """Evaluate the newest checkpoint of a run; returns the result and the checkpoint's step."""
+    from ganzoo.train.sampling import load_generator
+
+    generator, config, _, step, is_ema = load_generator(Path(run_dir), registry, use_ema=use_ema)
+    spec, reference = load_reference(registry, config.dataset, split, data_root or config.data_root)
+    result = evaluate_generator(generator, reference, dataset=spec, n=n, seed=seed, ema=is_ema, reference_split=split, **options)
+    result.protocol["step"] = step
+    result.protocol["run"] = str(run_dir)
+    return result, step
