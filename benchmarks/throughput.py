@@ -57,7 +57,8 @@ def plain_runner(recipe: str, trainer: Trainer, workers: int):
     D = build_discriminator(get_registry(), config, trainer.shapes).train()
     size = trainer.shapes.image_shape[-1]
     loader = mnist_loader(resolve_data_root(None), size, config.batch_size, workers)
-    loop = PlainLoop(G, D, config.loss, config.lr_g, config.lr_d, config.betas, config.d_steps, loader, config.conditional, **config.loss_options)
+    gp_weight = config.loss_options.get("gp_weight", 10.0)  # the plain losses hard-code the papers' other constants
+    loop = PlainLoop(G, D, config.loss, config.lr_g, config.lr_d, config.betas, config.d_steps, loader, config.conditional, gp_weight)
     return loop.run
 
 

@@ -90,7 +90,9 @@ class Recipe:
     """A named generator x discriminator x loss combination with its paper's defaults.
 
     Every field below is a default the user can override from the CLI; ``None`` for
-    ``image_size`` keeps the dataset's native size.
+    ``image_size`` keeps the dataset's native size. The field defaults are DCGAN's settings
+    (Adam 2e-4, betas (0.5, 0.999), batch 64, z of size 100), which most recipes share, so a
+    recipe states only where its paper differs.
     """
 
     name: str

@@ -69,14 +69,18 @@ def _probe_labels(shapes: Shapes, batch: int) -> torch.Tensor | None:
     return torch.arange(batch) % shapes.num_classes if shapes.num_classes else None
 
 
+def _check_attributes(model: nn.Module, who: str, expected: dict) -> None:
+    if not isinstance(model, nn.Module):
+        raise PluginError(f"{who} built a {type(model).__name__}, not a torch.nn.Module.")
+    for attribute, wanted in expected.items():
+        value = getattr(model, attribute, None)
+        if (tuple(value) if isinstance(value, (list, tuple)) else value) != wanted:
+            raise PluginError(f"{who} has {attribute}={value!r}; expected {wanted!r}.")
+
+
 def check_generator(model: nn.Module, name: str, shapes: Shapes) -> None:
     """Raise PluginError unless ``model`` honours the Generator contract for ``shapes``."""
-    if not isinstance(model, nn.Module):
-        raise PluginError(f"Generator {name!r} built a {type(model).__name__}, not a torch.nn.Module.")
-    for attribute, expected in (("latent_dim", shapes.latent_dim), ("image_shape", shapes.image_shape), ("num_classes", shapes.num_classes)):
-        value = getattr(model, attribute, None)
-        if (tuple(value) if isinstance(value, (list, tuple)) else value) != expected:
-            raise PluginError(f"Generator {name!r} has {attribute}={value!r}; expected {expected!r}.")
+    _check_attributes(model, f"Generator {name!r}", {"latent_dim": shapes.latent_dim, "image_shape": shapes.image_shape, "num_classes": shapes.num_classes})
     was_training = model.training
     model.eval()
     with torch.no_grad():
@@ -88,12 +92,7 @@ def check_generator(model: nn.Module, name: str, shapes: Shapes) -> None:
 
 def check_discriminator(model: nn.Module, name: str, shapes: Shapes) -> None:
     """Raise PluginError unless ``model`` honours the Discriminator contract for ``shapes``."""
-    if not isinstance(model, nn.Module):
-        raise PluginError(f"Discriminator {name!r} built a {type(model).__name__}, not a torch.nn.Module.")
-    for attribute, expected in (("image_shape", shapes.image_shape), ("num_classes", shapes.num_classes)):
-        value = getattr(model, attribute, None)
-        if (tuple(value) if isinstance(value, (list, tuple)) else value) != expected:
-            raise PluginError(f"Discriminator {name!r} has {attribute}={value!r}; expected {expected!r}.")
+    _check_attributes(model, f"Discriminator {name!r}", {"image_shape": shapes.image_shape, "num_classes": shapes.num_classes})
     was_training = model.training
     model.eval()
     with torch.no_grad():

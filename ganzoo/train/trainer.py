@@ -291,21 +291,13 @@ class Trainer:
                 fake = G(z, labels)
             with timer.section("d_forward_loss"), precision.autocast():
                 d_loss, d_stats = loss.discriminator_loss(D, real, fake.detach(), labels)
-            with timer.section("d_backward"):
-                self.opt_d.zero_grad(set_to_none=True)
-                precision.backward(d_loss, "d")
-            with timer.section("d_optimizer"):
-                precision.step(self.opt_d, "d")
+            self._optimize(d_loss, self.opt_d, "d")
         # The generator phase calls the bare discriminator: its gradients are not wanted, so
         # neither is DDP's gradient synchronisation of D.
         self.D.requires_grad_(False)
         with timer.section("g_loss"), precision.autocast():
             g_loss, g_stats = loss.generator_loss(self.D_eval, fake, labels)
-        with timer.section("g_backward"):
-            self.opt_g.zero_grad(set_to_none=True)
-            precision.backward(g_loss, "g")
-        with timer.section("g_optimizer"):
-            precision.step(self.opt_g, "g")
+        self._optimize(g_loss, self.opt_g, "g")
         self.D.requires_grad_(True)
         if self.ema is not None:
             with timer.section("ema"):
@@ -316,6 +308,14 @@ class Trainer:
         stats["loss_d"] = d_loss.detach()
         stats["loss_g"] = g_loss.detach()
         return stats
+
+    def _optimize(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, key: str) -> None:
+        """Backward and step of one player ("d" or "g"), timed as ``KEY_backward`` and ``KEY_optimizer``."""
+        with self.timer.section(f"{key}_backward"):
+            optimizer.zero_grad(set_to_none=True)
+            self.precision.backward(loss, key)
+        with self.timer.section(f"{key}_optimizer"):
+            self.precision.step(optimizer, key)
 
     def sample_grid(self, path: Path | None = None) -> Path:
         """Write the fixed-noise grid of the current step (EMA generator when present)."""

@@ -22,12 +22,6 @@ CGAN = Recipe(
     conditional=True,
     description="label-conditioned MLP generator and discriminator",
     reference="Mirza & Osindero 2014, Conditional Generative Adversarial Nets",
-    latent_dim=100,
-    batch_size=64,
-    steps=5000,
-    lr_g=2e-4,
-    lr_d=2e-4,
-    betas=(0.5, 0.999),
     generator_options={"batchnorm": True},
 )
 

@@ -21,13 +21,7 @@ DCGAN = Recipe(
     loss="bce",
     description="convolutional G and D with BatchNorm, non-saturating loss",
     reference="Radford et al. 2015, DCGAN",
-    latent_dim=100,
     image_size=32,
-    batch_size=64,
-    steps=5000,
-    lr_g=2e-4,
-    lr_d=2e-4,
-    betas=(0.5, 0.999),
 )
 
 

@@ -16,13 +16,7 @@ LSGAN = Recipe(
     loss="lsgan",
     description="DCGAN networks, least-squares loss (a=0, b=1, c=1)",
     reference="Mao et al. 2017, Least Squares GANs",
-    latent_dim=100,
     image_size=32,
-    batch_size=64,
-    steps=5000,
-    lr_g=2e-4,
-    lr_d=2e-4,
-    betas=(0.5, 0.999),
     loss_options={"a": 0.0, "b": 1.0, "c": 1.0},
 )
 

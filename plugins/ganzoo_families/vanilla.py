@@ -55,12 +55,6 @@ VANILLA = Recipe(
     loss="bce",
     description="MLP generator and discriminator, non-saturating loss",
     reference="Goodfellow et al. 2014, Generative Adversarial Nets",
-    latent_dim=100,
-    batch_size=64,
-    steps=5000,
-    lr_g=2e-4,
-    lr_d=2e-4,
-    betas=(0.5, 0.999),
     generator_options={"batchnorm": True},
 )
 
