@@ -188,3 +188,24 @@ def test_compile_and_channels_last_train(tmp_path, tiny):
     assert result.step == 3
     tensors = load_file(str(tmp_path / "run" / "checkpoints" / "step-0000003.safetensors"))
     assert not any("_orig_mod" in k for k in tensors)  # checkpoints hold the bare modules' names
+
+
+def test_ema_is_checkpointed_and_used_for_sampling(tmp_path, tiny):
+    from ganzoo.train.sampling import load_generator
+
+    _train(tmp_path / "run", ema_decay=0.9, **tiny)
+    _, state, _ = load_checkpoint(tmp_path / "run")
+    assert set(state["generator_ema"]) == set(state["generator"])
+    name = next(k for k in state["generator"] if k.endswith("weight"))
+    assert not torch.equal(state["generator_ema"][name], state["generator"][name])  # an average, not a copy
+    G, _, _, _, is_ema = load_generator(tmp_path / "run", get_registry())
+    assert is_ema and torch.equal(G.state_dict()[name], state["generator_ema"][name])
+    G, _, _, _, is_ema = load_generator(tmp_path / "run", get_registry(), use_ema=False)
+    assert not is_ema and torch.equal(G.state_dict()[name], state["generator"][name])
+
+
+def test_resume_into_another_model_is_refused(tmp_path, tiny):
+    _train(tmp_path / "run", **tiny)
+    other = resolve_config(get_registry(), "mnist", "vanilla", latent_dim=64, **tiny)
+    with pytest.raises(CheckpointError, match=r"made for another model \(latent_dim: checkpoint 100, now 64\)"):
+        Trainer(other, tmp_path / "run", resume=True, progress=False).fit()
