@@ -34,7 +34,9 @@ def main() -> None:
     parser.add_argument("--recipes", default=",".join(get_registry().names("recipe")))
     parser.add_argument("--eval-n", type=int, default=2000)
     parser.add_argument("--data", default="mnist")
+    parser.add_argument("--merge", action="store_true", help="keep the other recipes' rows of an existing zoo.json")
     args = parser.parse_args()
+    command = "python benchmarks/zoo.py " + " ".join(sys.argv[1:])
     registry = get_registry()
     spec, reference = load_reference(registry, args.data, "test")
     grids = RESULTS / "zoo"
@@ -58,14 +60,18 @@ def main() -> None:
                 "recipe": recipe, "steps": steps, "batch_size": config.batch_size, "d_steps": config.d_steps, "image_size": trainer.shapes.image_shape[-1],
                 "wall_s": round(wall, 1), "images_per_s": round(result.images_per_s, 1), "loss_d": last["loss_d"], "loss_g": last["loss_g"],
                 "fid": evaluation.metrics["fid"], "kid": evaluation.metrics["kid"], "classes_covered": evaluation.metrics.get("classes_covered"),
-                "grid": f"zoo/{recipe}.png",
+                "grid": f"zoo/{recipe}.png", "command": command,
             }  # fmt: skip
             rows.append(row)
             print(json.dumps(row), flush=True)
-    record = {"command": "python benchmarks/zoo.py " + " ".join(sys.argv[1:]), "images_budget": args.images, "eval_protocol": evaluation.protocol, "rows": rows,
+    if args.merge and (RESULTS / "zoo.json").exists():
+        kept = [r for r in json.loads((RESULTS / "zoo.json").read_text())["rows"] if r["recipe"] not in {row["recipe"] for row in rows}]
+        rows = sorted(kept + rows, key=lambda r: r["recipe"])
+    record = {"command": command, "images_budget": args.images, "eval_protocol": evaluation.protocol, "rows": rows,
               "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "load_avg_at_end": os.getloadavg()}}  # fmt: skip
     (RESULTS / "zoo.json").write_text(json.dumps(record, indent=2) + "\n")
-    lines = [f"Command: `{record['command']}`; every recipe sees {args.images} real images; FID/KID with ganzoo-mnist on {args.eval_n} samples vs the test split.", "",
+    commands = sorted({r["command"] for r in rows})
+    lines = [f"Commands: {', '.join(f'`{c}`' for c in commands)}; every recipe sees {args.images} real images; FID/KID with ganzoo-mnist on {args.eval_n} samples vs the test split.", "",
              "| recipe | steps | images/s | wall (s) | FID | KID | classes covered | grid |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
     lines += [f"| {r['recipe']} | {r['steps']} | {r['images_per_s']:.0f} | {r['wall_s']:.0f} | {r['fid']:.2f} | {r['kid']:.3f} | {r['classes_covered']} | ![{r['recipe']}]({r['grid']}) |" for r in rows]
     (RESULTS / "zoo.md").write_text("\n".join(lines) + "\n")
