@@ -63,8 +63,8 @@ def ensure_files(folder: Path, files: list[RemoteFile], dataset: str, download: 
         return
     names = ", ".join(f.name for f in missing)
     hint = (
-        f"Put the files there (torchvision's layout), point --data-root or $GANZOO_DATA_ROOT at a folder "
-        f"that holds them, or run once with network access to download them."
+        "Put the files there (torchvision's layout), point --data-root or $GANZOO_DATA_ROOT at a folder "
+        "that holds them, or run once with network access to download them."
     )
     if not download or not downloads_allowed():
         why = "downloads are disabled" + (f" (${OFFLINE_ENV} is set)" if not downloads_allowed() else "")

@@ -70,7 +70,6 @@ class DataParallel(SingleProcess):
 
     def __init__(self, device_preference: str = "auto"):
         rank = int(os.environ["RANK"])
-        world_size = int(os.environ["WORLD_SIZE"])
         local_rank = int(os.environ.get("LOCAL_RANK", rank))
         use_cuda = torch.cuda.is_available() and device_preference != "cpu"
         if use_cuda:
