@@ -23,5 +23,5 @@ class EMA:
         shadow_params = list(self.model.parameters())
         live_params = list(model.parameters())
         torch._foreach_lerp_(shadow_params, live_params, 1.0 - self.decay)
-        for shadow, live in zip(self.model.buffers(), model.buffers()):
+        for shadow, live in zip(self.model.buffers(), model.buffers(), strict=True):
             shadow.copy_(live)

@@ -96,7 +96,7 @@ class DataParallel(SingleProcess):
         tensor = torch.tensor([float(values[k]) for k in keys], dtype=torch.float64, device=self.device)
         dist.all_reduce(tensor)
         tensor /= self.world_size
-        return dict(zip(keys, tensor.tolist()))
+        return dict(zip(keys, tensor.tolist(), strict=True))
 
     def any(self, flag: bool) -> bool:
         tensor = torch.tensor([1.0 if flag else 0.0], device=self.device)

@@ -49,7 +49,7 @@ def flat_size(image_shape: tuple[int, int, int]) -> int:
 def mlp(sizes: list[int], slope: float = 0.2, dropout: float = 0.0, batchnorm: bool = False) -> nn.Sequential:
     """Linear layers of the given widths; between them optional BatchNorm, LeakyReLU(``slope``), optional dropout."""
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             if batchnorm:
