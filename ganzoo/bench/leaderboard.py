@@ -294,7 +294,7 @@ def _slug(text: str) -> str:
 
 def _hardware_text(result: dict[str, Any]) -> str:
     hw = result.get("hardware", {})
-    text = f"{hw.get('gpu') or hw.get('cpu', '?')} ({hw.get('cpu_count', '?')} cores, {hw.get('torch_threads', '?')} torch threads, {hw.get('device', '?')})"
+    text = f"{hw.get('gpu') or hw.get('cpu', '?')} ({hw.get('cpu_count', '?')} cores, torch threads: {hw.get('torch_threads', '?')}, {hw.get('device', '?')})"
     return f"{text}, torch {result.get('versions', {}).get('torch', '?')}"
 
 
