@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from records import invocation
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -66,7 +68,7 @@ def main() -> None:
         final = sorted(p.name for p in (run / "checkpoints").glob("step-*.safetensors"))
     at = lambda fraction: next((s for s in samples if s["step"] >= fraction * args.steps), samples[-1])  # noqa: E731
     result = {
-        "command": "python benchmarks/endurance.py " + " ".join(sys.argv[1:]),
+        "command": invocation(),
         "recipe": args.recipe,
         "steps": args.steps,
         "wall_s": round(time.monotonic() - start, 1),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import torch
 
 from ganzoo.discovery import get_registry
 from ganzoo.evaluate import evaluate_images, load_reference
+from records import invocation
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -49,7 +49,7 @@ def main() -> None:
             rows.append({"metrics": metrics, "seconds_empty_cache": cold, "seconds_reference_cached": warm, "values": values})
             print(f"{metrics:12s} {cold:6.2f} s (empty cache)  {warm:6.2f} s (reference cached)", flush=True)
     record = {
-        "command": "python benchmarks/eval_speed.py " + " ".join(sys.argv[1:]),
+        "command": invocation(),
         "n_fake": args.n,
         "n_real": args.n,
         "feature_extractor": "ganzoo-mnist",

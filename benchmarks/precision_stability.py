@@ -19,7 +19,6 @@ import inspect
 import json
 import math
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ import torch
 
 from ganzoo.discovery import get_registry
 from ganzoo.train import Trainer, TrainingDiverged, resolve_config
+from records import invocation, merged_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -70,7 +70,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    command = "python benchmarks/precision_stability.py " + " ".join(sys.argv[1:])
+    command = invocation()
     registry = get_registry()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,10 +93,8 @@ def main() -> None:
                        "wall_s": round(time.perf_counter() - start, 1)}  # fmt: skip
                 rows.append(row)
                 print(json.dumps(row), flush=True)
-    if args.merge and args.out.exists():
-        previous = json.loads(args.out.read_text())
-        redone = {(r["recipe"], r["precision"]) for r in rows}
-        rows = [r for r in previous["rows"] if (r["recipe"], r["precision"]) not in redone] + rows
+    if args.merge:
+        rows = merged_rows(args.out, rows, key=lambda r: (r["recipe"], r["precision"]))
     rows.sort(key=lambda r: (r["recipe"], PRECISIONS.index(r["precision"])))
     record = {"rows": rows, "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads()}}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plain_loops import PlainLoop, mnist_loader  # noqa: E402
+from records import invocation, merged_rows  # noqa: E402
 
 from ganzoo.data.root import resolve_data_root  # noqa: E402
 from ganzoo.discovery import get_registry  # noqa: E402
@@ -121,7 +122,7 @@ def main() -> None:
         return
     if args.threads:
         torch.set_num_threads(args.threads)
-    command = "python benchmarks/quality_vs_plain.py " + " ".join(sys.argv[1:])
+    command = invocation()
     spec, reference = load_reference(get_registry(), "mnist", "test")
     GRIDS.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -139,9 +140,8 @@ def main() -> None:
                     rows.append(row)
                     print(json.dumps(row), flush=True)
     out = RESULTS / "quality_vs_plain.json"
-    if args.merge and out.exists():
-        redone = {(r["recipe"], r["trainer"], r["seed"]) for r in rows}
-        rows = [r for r in json.loads(out.read_text())["rows"] if (r["recipe"], r["trainer"], r["seed"]) not in redone] + rows
+    if args.merge:
+        rows = merged_rows(out, rows, key=lambda r: (r["recipe"], r["trainer"], r["seed"]))
     rows.sort(key=lambda r: (r["recipe"], r["trainer"], r.get("seed", 0)))
     record = {"eval_protocol": evaluation.protocol, "rows": rows, "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "threads": torch.get_num_threads()}}
     out.write_text(json.dumps(record, indent=2) + "\n")

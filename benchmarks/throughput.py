@@ -26,6 +26,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plain_loops import PlainLoop, mnist_loader  # noqa: E402
+from records import invocation  # noqa: E402
 
 from ganzoo.data.root import resolve_data_root  # noqa: E402
 from ganzoo.discovery import get_registry  # noqa: E402
@@ -94,7 +95,7 @@ def main() -> None:
                 rows.append({"recipe": recipe, "setting": name, "images_per_s": round(value, 1), "ratio_to_plain": round(value / medians[plain_name], 2), "runs": [round(v, 1) for v in rates[name]], "baseline": plain_name})
                 print(f"{recipe:8s} {name:30s} {value:9.1f} img/s  x{value / medians[plain_name]:.2f}", flush=True)
     result = {
-        "command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]),
+        "command": invocation(),
         "steps_per_measure": args.steps,
         "rounds": args.rounds,
         "rows": rows,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from safetensors.torch import save_file
 from ganzoo.data import resolve_data_root, to_unit_range
 from ganzoo.discovery import get_registry
 from ganzoo.evaluate.classifier import DomainClassifier, weights_file
+from records import invocation
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PLAN = {"mnist": 3, "fashion-mnist": 6}  # epochs
@@ -79,7 +79,7 @@ def main() -> None:
     torch.set_num_threads(2)
     results = [train(name, PLAN[name], args.seed) for name in args.datasets.split(",")]
     RESULTS.mkdir(parents=True, exist_ok=True)
-    record = {"command": "python benchmarks/train_domain_classifiers.py " + " ".join(sys.argv[1:]), "classifiers": results}
+    record = {"command": invocation(), "classifiers": results}
     (RESULTS / "extractors.json").write_text(json.dumps(record, indent=2) + "\n")
     print(json.dumps(record, indent=2))
 

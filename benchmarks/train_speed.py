@@ -24,6 +24,8 @@ from pathlib import Path
 
 import torch
 
+from records import invocation
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -50,7 +52,7 @@ def main() -> None:
     args, extra = parser.parse_known_args()
     runs = [run_once(args.recipe, args.data, args.steps, extra) for _ in range(args.repeats)]
     result = {
-        "command": " ".join(["python", "benchmarks/train_speed.py", *sys.argv[1:]]),
+        "command": invocation(),
         "recipe": args.recipe,
         "data": args.data,
         "steps": args.steps,

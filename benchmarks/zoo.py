@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import torch
 from ganzoo.discovery import get_registry
 from ganzoo.evaluate import evaluate_generator, load_reference
 from ganzoo.train import Trainer, resolve_config
+from records import invocation, merged_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--data", default="mnist")
     parser.add_argument("--merge", action="store_true", help="keep the other recipes' rows of an existing zoo.json")
     args = parser.parse_args()
-    command = "python benchmarks/zoo.py " + " ".join(sys.argv[1:])
+    command = invocation()
     registry = get_registry()
     spec, reference = load_reference(registry, args.data, "test")
     grids = RESULTS / "zoo"
@@ -64,9 +64,8 @@ def main() -> None:
             }  # fmt: skip
             rows.append(row)
             print(json.dumps(row), flush=True)
-    if args.merge and (RESULTS / "zoo.json").exists():
-        kept = [r for r in json.loads((RESULTS / "zoo.json").read_text())["rows"] if r["recipe"] not in {row["recipe"] for row in rows}]
-        rows = sorted(kept + rows, key=lambda r: r["recipe"])
+    if args.merge:
+        rows = sorted(merged_rows(RESULTS / "zoo.json", rows, key=lambda r: r["recipe"]), key=lambda r: r["recipe"])
     record = {"command": command, "images_budget": args.images, "eval_protocol": evaluation.protocol, "rows": rows,
               "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "load_avg_at_end": os.getloadavg()}}  # fmt: skip
     (RESULTS / "zoo.json").write_text(json.dumps(record, indent=2) + "\n")
