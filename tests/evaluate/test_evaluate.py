@@ -60,6 +60,28 @@ def test_conditional_accuracy_of_real_images_matches_the_classifier(mnist, tmp_p
     assert result.metrics["conditional_accuracy"] == pytest.approx(accuracy, abs=0.01)
 
 
+def test_intra_fid_is_small_for_varied_classes_and_large_for_one_image_per_class(mnist, tmp_path):
+    _, test, train = mnist
+    labels = torch.arange(N) % 10
+    varied = torch.stack([train.images[train.labels == k][i // 10] for i, k in enumerate(labels.tolist())])
+    one_each = torch.stack([train.images[train.labels == k][0] for k in labels.tolist()])
+    good = _evaluate(varied, mnist, tmp_path, metrics="fid", requested_labels=labels)
+    copies = _evaluate(one_each, mnist, tmp_path, metrics="fid", requested_labels=labels)
+    assert good.metrics["conditional_accuracy"] > 0.95 and copies.metrics["conditional_accuracy"] > 0.9
+    assert len(good.metrics["intra_fid_per_class"]) == 10
+    assert good.metrics["intra_fid"] == pytest.approx(sum(good.metrics["intra_fid_per_class"]) / 10)
+    # right classes but no variety within a class: the conditional accuracy cannot tell, intra-FID can
+    assert copies.metrics["intra_fid"] > 10 * good.metrics["intra_fid"]
+    # wrong classes score worse per class than right ones
+    shuffled = _evaluate(varied, mnist, tmp_path, metrics="fid", requested_labels=(labels + 1) % 10)
+    assert shuffled.metrics["intra_fid"] > 5 * good.metrics["intra_fid"]
+
+
+def test_unconditional_samples_have_no_intra_fid(mnist, tmp_path):
+    _, _, train = mnist
+    assert "intra_fid" not in _evaluate(train.images[:N], mnist, tmp_path, metrics="fid").metrics
+
+
 def test_protocol_is_complete_and_names_the_cache(mnist, tmp_path):
     _, _, train = mnist
     result = _evaluate(train.images[:200], mnist, tmp_path, metrics="fid", seed=3, generator_kind="ema")
