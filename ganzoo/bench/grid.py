@@ -14,31 +14,45 @@ SCHEMA = "ganzoo.bench.cell/1"
 
 @dataclass(frozen=True)
 class Budget:
-    """How long each cell trains: ``steps`` generator steps, or until the discriminator has
-    seen ``images`` real images (steps = images / (batch size x discriminator steps))."""
+    """How long each cell trains: ``steps`` generator steps, until the discriminator has seen
+    ``images`` real images (steps = images / (batch size x discriminator steps)), or, when
+    neither is given, each recipe's own default run (its ``steps``): the budget a user gets
+    from ``ganzoo train RECIPE``."""
 
     steps: int | None = None
     images: int | None = None
 
     def __post_init__(self) -> None:
-        if (self.steps is None) == (self.images is None):
-            raise ConfigError("Give the grid's budget as exactly one of --steps N (generator steps per cell) or --images N (real images per cell).")
+        if self.steps is not None and self.images is not None:
+            raise ConfigError("Give the grid's budget as at most one of --steps N (generator steps per cell) or --images N (real images per cell); "
+                              "with neither, each recipe trains its default number of steps.")
         value = self.steps if self.steps is not None else self.images
-        if value < 1:
+        if value is not None and value < 1:
             raise ConfigError(f"The budget must be a positive number; got {value}.")
 
-    def steps_for(self, batch_size: int, d_steps: int) -> int:
-        """Generator steps of a cell whose recipe uses this batch size and discriminator steps."""
+    @property
+    def recipe_default(self) -> bool:
+        """True when every recipe trains its own default number of steps."""
+        return self.steps is None and self.images is None
+
+    def steps_for(self, batch_size: int, d_steps: int, default_steps: int) -> int:
+        """Generator steps of a cell whose recipe has this batch size, discriminator steps and default steps."""
         if self.steps is not None:
             return self.steps
-        return max(1, self.images // (batch_size * d_steps))
+        if self.images is not None:
+            return max(1, self.images // (batch_size * d_steps))
+        return default_steps
 
     def describe(self) -> str:
         if self.steps is not None:
             return f"{self.steps} generator steps per run"
-        return f"{self.images} real images per run (generator steps = images / (batch size x discriminator steps))"
+        if self.images is not None:
+            return f"{self.images} real images per run (generator steps = images / (batch size x discriminator steps))"
+        return "each recipe's default run (its own steps, as `ganzoo train RECIPE` trains)"
 
     def to_dict(self) -> dict:
+        if self.recipe_default:
+            return {"recipe_default": True}
         return {k: v for k, v in asdict(self).items() if v is not None}
 
 

@@ -25,7 +25,16 @@ from ganzoo.train.atomic import write_atomically, write_json_atomically
 #: Protocol fields that legitimately differ between the cells of one table.
 PER_CELL_FIELDS = {"seed", "image_size", "generator", "step", "run"}
 #: Metric columns: (key, heading, lower is better).
-COLUMNS = (("fid", "FID ↓", True), ("kid", "KID ↓", True), ("is", "IS ↑", False), ("classes_covered", "classes covered ↑", False))
+COLUMNS = (
+    ("fid", "FID ↓", True),
+    ("kid", "KID ↓", True),
+    ("is", "IS ↑", False),
+    ("classes_covered", "classes covered ↑", False),
+    ("conditional_accuracy", "cond. accuracy ↑", False),
+    ("intra_fid", "intra-FID ↓", True),
+)
+#: Digits shown per metric (2 by default).
+DIGITS = {"classes_covered": 1, "conditional_accuracy": 3}
 README_START, README_END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 LITERATURE_NOTE = (
     "These numbers are not comparable with published ones. FID, KID and IS here use ganzoo's own "
@@ -143,6 +152,8 @@ def _differences(protocol: dict[str, Any], reference: dict[str, Any], prefix: st
 
 
 def _budget_text(budget: dict[str, int]) -> str:
+    if budget.get("recipe_default"):
+        return "each recipe's default run (its own generator steps, the budget of `ganzoo train RECIPE`; see the steps column)"
     if "steps" in budget:
         return f"{budget['steps']} generator steps per run"
     return f"{budget['images']} real images through the discriminator per run (generator steps = images / (batch size × discriminator steps))"
@@ -223,12 +234,13 @@ class Leaderboard:
 
     def _table(self, group: Group) -> list[str]:
         shown = [c for c in COLUMNS if any(row.summary(c[0]) for row in group.rows)]
-        lines = ["| rank | recipe | " + " | ".join(h for _, h, _ in shown) + " | images/s | train (s) | seeds |", "|---" * (len(shown) + 5) + "|"]
+        lines = ["| rank | recipe | " + " | ".join(h for _, h, _ in shown) + " | steps | images/s | train (s) | seeds |", "|---" * (len(shown) + 6) + "|"]
         for rank, row in enumerate(group.rows, 1):
-            cells = [_fmt(row.summary(key), 1 if key == "classes_covered" else 2) for key, _, _ in shown]
+            cells = [_fmt(row.summary(key), DIGITS.get(key, 2)) for key, _, _ in shown]
             seeds = f"{len(row.results)}" + (f" ({len(row.failed)} failed)" if row.failed else "")
             rate, wall = row.mean_of("images_per_s"), row.mean_of("train_wall_s")
-            speed = [f"{rate:.0f}" if rate else "–", f"{wall:.0f}" if wall else "–"]
+            steps = sorted({r.get("training", {}).get("steps") for r in row.results} - {None})
+            speed = ["/".join(map(str, steps)) or "–", f"{rate:.0f}" if rate else "–", f"{wall:.0f}" if wall else "–"]
             lines.append(f"| {rank} | {row.recipe} | " + " | ".join(cells + speed + [seeds]) + " |")
         return lines
 

@@ -186,7 +186,7 @@ class GridRunner:
     def _train_and_evaluate(self, cell: Cell, cell_dir: Path) -> dict[str, Any] | None:
         settings = self.settings
         recipe = self.registry.recipe(cell.recipe)
-        steps = settings.budget.steps_for(recipe.batch_size, recipe.d_steps)
+        steps = settings.budget.steps_for(recipe.batch_size, recipe.d_steps, recipe.steps)
         config = resolve_config(
             self.registry, cell.dataset, cell.recipe, steps=steps, seed=cell.seed, precision=settings.precision, device=self.device,
             data_root=self.data_root, log_every=max(1, steps // LOG_LINES), sample_every=steps, checkpoint_every=max(1, steps // CHECKPOINTS), keep=1,

@@ -43,8 +43,8 @@ def _grid_table(cells, states: dict[str, str], results: dict[str, dict], seeds: 
 def bench(
     recipes: str = typer.Option("*", help="Recipes to run: comma-separated names or fnmatch patterns (see `ganzoo list recipes`)."),
     data: str = typer.Option("mnist,fashion-mnist", "--data", "-d", help="Comma-separated dataset names."),
-    steps: Optional[int] = typer.Option(None, help="Budget: generator steps per run (give this or --images)."),
-    images: Optional[int] = typer.Option(None, help="Budget: real images through the discriminator per run; each recipe trains images / (batch size x discriminator steps) generator steps."),
+    steps: Optional[int] = typer.Option(None, help="Budget: generator steps per run. (default: each recipe's own default steps)"),
+    images: Optional[int] = typer.Option(None, help="Budget: real images through the discriminator per run; each recipe trains images / (batch size x discriminator steps) generator steps. (default: each recipe's own default steps)"),
     seeds: int = typer.Option(3, help="Seeds per recipe and dataset: 0, 1, ..., N-1."),
     seed_list: Optional[str] = typer.Option(None, help="Explicit comma-separated seeds instead of --seeds."),
     out_dir: Path = typer.Option(Path("bench-results"), "--out", "-o", help="Results folder: one sub-folder per cell with result.json."),

@@ -25,14 +25,14 @@ def result_of(out, cell_id):
     return json.loads((out / cell_id / "result.json").read_text())
 
 
-def test_budget_in_steps_or_images():
-    assert Budget(steps=7).steps_for(64, 5) == 7
-    assert Budget(images=6400).steps_for(64, 1) == 100
-    assert Budget(images=6400).steps_for(64, 5) == 20  # a 5-critic-step recipe: same real images, fewer G steps
-    with pytest.raises(ConfigError, match="exactly one"):
+def test_budget_in_steps_images_or_each_recipes_default():
+    assert Budget(steps=7).steps_for(64, 5, 3000) == 7
+    assert Budget(images=6400).steps_for(64, 1, 3000) == 100
+    assert Budget(images=6400).steps_for(64, 5, 3000) == 20  # a 5-critic-step recipe: same real images, fewer G steps
+    assert Budget().steps_for(64, 5, 3000) == 3000 and Budget().recipe_default  # what `ganzoo train RECIPE` trains
+    assert Budget().to_dict() == {"recipe_default": True} and "default" in Budget().describe()
+    with pytest.raises(ConfigError, match="at most one"):
         Budget(steps=1, images=1)
-    with pytest.raises(ConfigError, match="exactly one"):
-        Budget()
     with pytest.raises(ConfigError, match="positive"):
         Budget(steps=0)
 
@@ -98,8 +98,7 @@ def test_changed_settings_are_refused_before_anything_runs(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--data", "mnist", "--steps", "4", "--images", "64"], "exactly one"),
-        (["--data", "mnist"], "exactly one"),
+        (["--data", "mnist", "--steps", "4", "--images", "64"], "at most one"),
         (["--data", "nonexistent", "--steps", "4"], "Unknown dataset"),
         (["--data", "mnist", "--steps", "4", "--seeds", "0"], "at least 1"),
         (["--data", "mnist", "--steps", "4", "--seed-list", "1,x"], "integers"),

@@ -56,7 +56,7 @@ CATALOGUE = [
     Case("folder dataset with non-image files", ("train", "dcgan", "--data", "folder:{junk}", "--out", "{tmp}/new"), "holds files that are not images: notes.txt"),
     Case("conditional run on an unlabelled dataset", ("train", "cgan", "--data", "folder:{imgs}", "--out", "{tmp}/new"), "has no labels"),
     Case("incompatible parts", ("train", "dcgan", "--data", "mnist", "--discriminator", "projection", "--out", "{tmp}/new"), "needs class labels, but this run is unconditional"),
-    Case("grid without a budget", ("bench", "--recipes", "vanilla", "--data", "mnist", "--out", "{tmp}/grid"), "Give the grid's budget as exactly one of --steps N"),
+    Case("grid with two budgets", ("bench", "--recipes", "vanilla", "--data", "mnist", "--steps", "4", "--images", "64", "--out", "{tmp}/grid"), "Give the grid's budget as at most one of --steps N"),
     Case("grid pattern matching no recipe", ("bench", "--recipes", "nothing-*", "--data", "mnist", "--steps", "2", "--out", "{tmp}/grid"), "--recipes pattern 'nothing-*' matches no recipe"),
     Case("grid re-run with other settings", ("bench", "--recipes", "vanilla", "--data", "mnist", "--steps", "3", "--seeds", "1", "--out", "{grid}"), "was started with other settings"),
     Case("leaderboard of a folder without results", ("leaderboard", "{tmp}", "--out", "{tmp}/board.md"), "holds no benchmark results"),
