@@ -301,7 +301,7 @@ class Trainer:
         self.D.requires_grad_(True)
         if self.ema is not None:
             with timer.section("ema"):
-                self.ema.update(self.G)
+                self.ema.update(self.G, self.step)
         timer.steps += 1
         stats.update(d_stats)
         stats.update(g_stats)
