@@ -18,7 +18,8 @@ def classify(classifier: DomainClassifier, images: torch.Tensor, batch_size: int
 
 
 def coverage_metrics(predicted: torch.Tensor, num_classes: int, requested: torch.Tensor | None = None) -> dict[str, object]:
-    """Class histogram, classes covered, and (with ``requested`` labels) conditional accuracy."""
+    """Class histogram, classes covered, and (with ``requested`` labels) conditional accuracy:
+    overall, per requested class, and the worst class's."""
     histogram = torch.bincount(predicted, minlength=num_classes)[:num_classes]
     threshold = COVERAGE_SHARE * len(predicted) / num_classes
     result: dict[str, object] = {
@@ -27,5 +28,11 @@ def coverage_metrics(predicted: torch.Tensor, num_classes: int, requested: torch
         "num_classes": num_classes,
     }
     if requested is not None:
-        result["conditional_accuracy"] = float((predicted == requested.to(predicted.device)).float().mean())
+        requested = requested.to(predicted.device)
+        hits = (predicted == requested).float()
+        result["conditional_accuracy"] = float(hits.mean())
+        per_class = [float(hits[requested == k].mean()) if bool((requested == k).any()) else None for k in range(num_classes)]
+        result["conditional_accuracy_per_class"] = per_class
+        measured = [a for a in per_class if a is not None]
+        result["worst_class_accuracy"] = min(measured) if measured else float("nan")
     return result

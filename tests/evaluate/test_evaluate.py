@@ -58,6 +58,13 @@ def test_conditional_accuracy_of_real_images_matches_the_classifier(mnist, tmp_p
     result = _evaluate(test.images[:N], mnist, tmp_path, metrics="fid", requested_labels=test.labels[:N])
     accuracy = float(weights_metadata(weights_file("ganzoo-mnist"))["test_accuracy"])
     assert result.metrics["conditional_accuracy"] == pytest.approx(accuracy, abs=0.01)
+    per_class = result.metrics["conditional_accuracy_per_class"]
+    assert len(per_class) == 10 and min(per_class) == result.metrics["worst_class_accuracy"] > 0.9
+    # threes requested as fives: class 5 is caught out, class 3 was never asked for, the others stay right
+    wrong = _evaluate(test.images[:N], mnist, tmp_path, metrics="fid", requested_labels=torch.where(test.labels[:N] == 3, 5, test.labels[:N]))
+    per_class = wrong.metrics["conditional_accuracy_per_class"]
+    assert per_class[3] is None and per_class[5] < 0.6 < 0.9 < per_class[4]
+    assert wrong.metrics["worst_class_accuracy"] == per_class[5]
 
 
 def test_intra_fid_is_small_for_varied_classes_and_large_for_one_image_per_class(mnist, tmp_path):
