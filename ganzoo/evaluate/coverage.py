@@ -31,7 +31,7 @@ def coverage_metrics(predicted: torch.Tensor, num_classes: int, requested: torch
         requested = requested.to(predicted.device)
         hits = (predicted == requested).float()
         result["conditional_accuracy"] = float(hits.mean())
-        per_class = [float(hits[requested == k].mean()) if bool((requested == k).any()) else None for k in range(num_classes)]
+        per_class = [round(float(hits[requested == k].mean()), 6) if bool((requested == k).any()) else None for k in range(num_classes)]
         result["conditional_accuracy_per_class"] = per_class
         measured = [a for a in per_class if a is not None]
         result["worst_class_accuracy"] = min(measured) if measured else float("nan")

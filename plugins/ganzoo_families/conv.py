@@ -32,7 +32,7 @@ def resolution_plan(size: int) -> tuple[int, int]:
     raise ValueError(f"DCGAN networks need an image side of 4 or 7 times a power of two (28, 32, 64, ...); got {size}")
 
 
-def _norm(kind: str, channels: int) -> nn.Module:
+def norm_2d(kind: str, channels: int) -> nn.Module:
     if kind == "batch":
         return nn.BatchNorm2d(channels)
     if kind == "layer":  # normalises each sample over (C, H, W), as the WGAN-GP paper suggests
@@ -75,7 +75,7 @@ class DCGANFeatures(nn.Module):
         layers: list[nn.Module] = [nn.Conv2d(channels + extra_channels, width, 4, 2, 1, bias=norm == "none"), nn.LeakyReLU(0.2, True)]
         c = width
         for _ in range(stages - 1):
-            layers += [nn.Conv2d(c, c * 2, 4, 2, 1, bias=norm == "none"), _norm(norm, c * 2), nn.LeakyReLU(0.2, True)]
+            layers += [nn.Conv2d(c, c * 2, 4, 2, 1, bias=norm == "none"), norm_2d(norm, c * 2), nn.LeakyReLU(0.2, True)]
             c *= 2
         self.net = nn.Sequential(*layers)
         self.out_channels = c

@@ -50,14 +50,42 @@ def test_dcgan_networks_build_at_28_32_and_64(size):
         check_discriminator(registry.discriminator(name).factory(image_shape=(1, size, size)), name, shapes)
 
 
-def test_recipe_defaults_follow_the_papers():
+def test_recipe_defaults_keep_each_papers_objective_and_essentials():
     registry = get_registry()
     dcgan, wgan, lsgan, cgan = (registry.recipe(n) for n in ("dcgan", "wgan-gp", "lsgan", "cgan"))
-    assert (dcgan.lr_g, dcgan.betas, dcgan.image_size, dcgan.latent_dim, dcgan.batch_size) == (2e-4, (0.5, 0.999), 32, 100, 64)
-    assert (wgan.lr_d, wgan.betas, wgan.d_steps, wgan.loss) == (1e-4, (0.0, 0.9), 5, "wgan-gp")
-    assert not registry.discriminator(wgan.discriminator).uses_batchnorm
+    assert (dcgan.loss, dcgan.lr_g, dcgan.betas[0], dcgan.latent_dim, dcgan.batch_size) == ("bce", 2e-4, 0.5, 100, 64)
+    assert registry.discriminator(dcgan.discriminator).uses_batchnorm and registry.generator(dcgan.generator).uses_batchnorm
+    assert (wgan.loss, wgan.d_steps, wgan.loss_options.get("gp_weight", 10.0)) == ("wgan-gp", 5, 10.0)
+    assert not registry.discriminator(wgan.discriminator).uses_batchnorm  # the penalty is per sample
     assert (lsgan.loss, lsgan.loss_options) == ("lsgan", {"a": 0.0, "b": 1.0, "c": 1.0})
-    assert cgan.conditional
+    assert cgan.conditional and cgan.loss == "bce"
+    for recipe in (dcgan, wgan, lsgan, cgan):  # sized for 28x28 data: no upscaling to 32
+        assert recipe.image_size is None
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_infogan_networks_build_for_28_pixels_and_refuse_other_sides(conditional):
+    from ganzoo.train.build import check_discriminator, check_generator
+
+    registry = get_registry()
+    classes = 10 if conditional else 0
+    shapes = Shapes((1, 28, 28), classes, 64)
+    check_generator(registry.generator("infogan").factory(latent_dim=64, image_shape=(1, 28, 28), num_classes=classes, width=8, hidden=32), "infogan", shapes)
+    for name in ("infogan", "infogan-critic"):
+        check_discriminator(registry.discriminator(name).factory(image_shape=(1, 28, 28), num_classes=classes, width=8, hidden=32), name, shapes)
+    with pytest.raises(ValueError, match="divisible by 4"):
+        registry.generator("infogan").factory(latent_dim=64, image_shape=(1, 30, 30))
+
+
+def test_the_conditional_infogan_discriminator_projects_the_label():
+    D = get_registry().discriminator("infogan").factory(image_shape=(1, 28, 28), num_classes=10, width=8, hidden=32).eval()
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        same, other = D(x, torch.zeros(4, dtype=torch.long)), D(x, torch.ones(4, dtype=torch.long))
+        h = D.features(x)
+        expected = D.score(h).view(-1) + (D.project(torch.ones(4, dtype=torch.long)) * h).sum(1)
+    assert not torch.allclose(same, other)  # the label changes the score ...
+    torch.testing.assert_close(other, expected)  # ... through the projection term only
 
 
 def test_a_mixed_trio_trains(tmp_path):
@@ -68,9 +96,9 @@ def test_a_mixed_trio_trains(tmp_path):
 
 
 def test_explicit_flags_override_a_recipe(tmp_path):
-    result = invoke("train", "dcgan", "--data", "mnist", "--loss", "lsgan", "--lr-g", "0.001", "--dry-run")
+    result = invoke("train", "dcgan", "--data", "mnist", "--loss", "lsgan", "--lr-g", "0.001", "--image-size", "32", "--dry-run")
     config = json.loads(result.output)
-    assert (config["loss"], config["lr_g"], config["generator"], config["image_size"]) == ("lsgan", 0.001, "dcgan", 32)
+    assert (config["loss"], config["lr_g"], config["generator"], config["image_size"]) == ("lsgan", 0.001, "infogan", 32)
 
 
 def test_conditional_run_samples_the_requested_class(tmp_path):
@@ -98,7 +126,8 @@ def test_projection_discriminator_trains_conditionally(tmp_path):
     "args, message",
     [
         (["train", "dcgan", "--data", "mnist", "--discriminator", "projection"], "The discriminator 'projection' needs class labels, but this run is unconditional"),
-        (["train", "dcgan", "--data", "mnist", "--image-size", "30"], "need an image side of 4 or 7 times a power of two"),
+        (["train", "dcgan", "--data", "mnist", "--generator", "dcgan", "--discriminator", "dcgan", "--image-size", "30"], "need an image side of 4 or 7 times a power of two"),
+        (["train", "dcgan", "--data", "mnist", "--image-size", "30"], "need image sides divisible by 4"),
     ],
 )
 def test_incompatible_combinations_are_refused(args, message, tmp_path):
