@@ -8,8 +8,8 @@ What differs, and why: the critic is the vanilla recipe's MLP (512-256, LeakyReL
 normalisation) and the generator the half-width InfoGAN generator of the 28x28 recipes
 (``infogan.py``). The penalty needs a double backward through the critic at each of the 5
 critic steps; through convolutions that costs about 5x more than through the MLP on a
-2-core CPU, so a convolutional critic reaches too few generator steps in a default run. The
-paper itself trains MLP critics (its MNIST and toy experiments). Adam lr 2e-4 for both
+2-core CPU (4.7x per generator step, measured), so a convolutional critic reaches too few
+generator steps in a default run; the paper's toy-data experiments use MLP critics too. Adam lr 2e-4 for both
 players with betas (0.5, 0.9) instead of the paper's 1e-4, for the same reason: 2000
 generator steps (10,000 critic steps) is a short run. The paper's layer-norm DCGAN critic is
 registered as ``wgan-gp`` (32x32 and up) and the InfoGAN one as ``infogan-critic``.
