@@ -63,7 +63,10 @@ def one_of(*choices: str) -> Check:
 POSITIVE = whole(1, "a positive whole number")
 SWITCH = Check(lambda v: isinstance(v, bool), "true or false")
 TEXT = Check(lambda v: isinstance(v, str) and v != "", "a non-empty text")
-PART_OPTIONS = Check(lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v), "a table of option names and values")
+PART_OPTIONS = Check(
+    lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v), "a table of option names and values"
+)
+LEARNING_RATE = number(lambda v: 0 < v < 1, "between 0 and 1 (exclusive)")
 BETAS = Check(
     lambda v: isinstance(v, (list, tuple)) and len(v) == 2 and all(_is_number(b) and 0 <= b < 1 for b in v),
     "two numbers in [0, 1)",
@@ -164,58 +167,158 @@ class TrainingOptions:
     """The declarations of the training options. ``TrainConfig`` and ``Recipe`` take their fields
     from here (see :func:`add_options`); nothing instantiates this class."""
 
-    conditional: bool = option(False, help="Feed class labels to both networks.", group=MODEL, check=SWITCH, recipe=True, flag="--conditional/--unconditional")
+    conditional: bool = option(
+        False,
+        help="Feed class labels to both networks.",
+        group=MODEL,
+        check=SWITCH,
+        recipe=True,
+        flag="--conditional/--unconditional",
+    )
     latent_dim: int = option(100, help="Size of the latent vector z.", group=MODEL, check=POSITIVE, recipe=True)
     image_size: int | None = option(
-        None, help="Square image side fed to the networks.", group=MODEL, recipe=True, default_text="the recipe's, else the dataset's",
+        None,
+        help="Square image side fed to the networks.",
+        group=MODEL,
+        recipe=True,
+        default_text="the recipe's, else the dataset's",
         check=Check(lambda v: v is None or (_is_int(v) and 8 <= v <= 1024), "between 8 and 1024"),
-    )  # fmt: skip
+    )
     batch_size: int = option(64, help="Real images per discriminator step.", group=MODEL, check=POSITIVE, recipe=True)
-    steps: int = option(5000, help="Generator steps in total.", group=MODEL, check=POSITIVE, recipe=True, resumable=True)
-    lr_g: float = option(2e-4, help="Generator learning rate (Adam).", group=MODEL, check=number(lambda v: 0 < v < 1, "between 0 and 1 (exclusive)"), recipe=True)
-    lr_d: float = option(2e-4, help="Discriminator learning rate (Adam).", group=MODEL, check=number(lambda v: 0 < v < 1, "between 0 and 1 (exclusive)"), recipe=True)
-    betas: tuple[float, float] = option((0.5, 0.999), help="Adam betas of both optimisers, as 'b1,b2'.", group=MODEL, check=BETAS, recipe=True, parse=parse_betas, metavar="B1,B2")
+    steps: int = option(
+        5000, help="Generator steps in total.", group=MODEL, check=POSITIVE, recipe=True, resumable=True
+    )
+    lr_g: float = option(
+        2e-4,
+        help="Generator learning rate (Adam).",
+        group=MODEL,
+        check=LEARNING_RATE,
+        recipe=True,
+    )
+    lr_d: float = option(
+        2e-4,
+        help="Discriminator learning rate (Adam).",
+        group=MODEL,
+        check=LEARNING_RATE,
+        recipe=True,
+    )
+    betas: tuple[float, float] = option(
+        (0.5, 0.999),
+        help="Adam betas of both optimisers, as 'b1,b2'.",
+        group=MODEL,
+        check=BETAS,
+        recipe=True,
+        parse=parse_betas,
+        metavar="B1,B2",
+    )
     d_steps: int = option(1, help="Discriminator steps per generator step.", group=MODEL, check=POSITIVE, recipe=True)
-    ema_decay: float = option(0.0, help="EMA decay of the generator's weights; 0 turns EMA off.", group=MODEL, check=number(lambda v: 0 <= v < 1, "in [0, 1) (0 turns EMA off)"), recipe=True)
+    ema_decay: float = option(
+        0.0,
+        help="EMA decay of the generator's weights; 0 turns EMA off.",
+        group=MODEL,
+        check=number(lambda v: 0 <= v < 1, "in [0, 1) (0 turns EMA off)"),
+        recipe=True,
+    )
     generator_options: dict = option(
-        help="Extra keyword arguments of the generator factory.", group=MODEL, check=PART_OPTIONS, recipe=True, cli=False, label="--set generator.*", default_factory=dict
-    )  # fmt: skip
+        help="Extra keyword arguments of the generator factory.",
+        group=MODEL,
+        check=PART_OPTIONS,
+        recipe=True,
+        cli=False,
+        label="--set generator.*",
+        default_factory=dict,
+    )
     discriminator_options: dict = option(
-        help="Extra keyword arguments of the discriminator factory.", group=MODEL, check=PART_OPTIONS, recipe=True, cli=False, label="--set discriminator.*", default_factory=dict
-    )  # fmt: skip
-    loss_options: dict = option(help="Extra keyword arguments of the loss factory.", group=MODEL, check=PART_OPTIONS, recipe=True, cli=False, label="--set loss.*", default_factory=dict)
+        help="Extra keyword arguments of the discriminator factory.",
+        group=MODEL,
+        check=PART_OPTIONS,
+        recipe=True,
+        cli=False,
+        label="--set discriminator.*",
+        default_factory=dict,
+    )
+    loss_options: dict = option(
+        help="Extra keyword arguments of the loss factory.",
+        group=MODEL,
+        check=PART_OPTIONS,
+        recipe=True,
+        cli=False,
+        label="--set loss.*",
+        default_factory=dict,
+    )
     seed: int = option(0, help="Seed of weights, data order and latents.", group=MODEL, check=whole(0, "0 or more"))
-    precision: str = option("fp32", help="Numeric precision: fp32, bf16 or fp16.", group=SPEED, check=one_of(*PRECISIONS))
-    device: str = option("auto", help="auto (cuda when available), cpu, cuda or cuda:N.", group=SPEED, check=TEXT, resumable=True)
+    precision: str = option(
+        "fp32", help="Numeric precision: fp32, bf16 or fp16.", group=SPEED, check=one_of(*PRECISIONS)
+    )
+    device: str = option(
+        "auto", help="auto (cuda when available), cpu, cuda or cuda:N.", group=SPEED, check=TEXT, resumable=True
+    )
     compile: bool = option(
-        False, group=SPEED, check=SWITCH, resumable=True,
-        help="torch.compile the networks; the first steps pay the compilation (~30 s on a CPU). With a gradient-penalty loss "
-        "the discriminator's training pass stays eager (compiled graphs do not support double backward).",
-    )  # fmt: skip
-    channels_last: bool = option(False, help="NHWC memory layout for convolutional networks.", group=SPEED, check=SWITCH, resumable=True)
+        False,
+        group=SPEED,
+        check=SWITCH,
+        resumable=True,
+        help="torch.compile the networks; the first steps pay the compilation (~30 s on a CPU). "
+        "With a gradient-penalty loss the discriminator's training pass stays eager "
+        "(compiled graphs do not support double backward).",
+    )
+    channels_last: bool = option(
+        False, help="NHWC memory layout for convolutional networks.", group=SPEED, check=SWITCH, resumable=True
+    )
     profile: bool = option(
-        False, group=SPEED, check=SWITCH, resumable=True,
-        help="Time each section of a step (data, forward, backward, optimiser) and print where the time goes; writes RUN/profile.json "
-        "(synchronises the device, so it runs a little slower).",
-    )  # fmt: skip
-    log_every: int = option(50, help="Steps between metrics.jsonl records.", group=RECORDS, check=POSITIVE, resumable=True)
-    sample_every: int = option(500, help="Steps between sample grids (one at the end too).", group=RECORDS, check=POSITIVE, resumable=True)
-    checkpoint_every: int = option(1000, help="Steps between checkpoints (one at the end too).", group=RECORDS, check=POSITIVE, resumable=True)
-    keep: int = option(3, help="Checkpoints kept; 0 keeps all.", group=RECORDS, check=whole(0, "0 (keep all) or more"), resumable=True)
+        False,
+        group=SPEED,
+        check=SWITCH,
+        resumable=True,
+        help="Time each section of a step (data, forward, backward, optimiser) and print where the time goes; "
+        "writes RUN/profile.json (synchronises the device, so it runs a little slower).",
+    )
+    log_every: int = option(
+        50, help="Steps between metrics.jsonl records.", group=RECORDS, check=POSITIVE, resumable=True
+    )
+    sample_every: int = option(
+        500, help="Steps between sample grids (one at the end too).", group=RECORDS, check=POSITIVE, resumable=True
+    )
+    checkpoint_every: int = option(
+        1000, help="Steps between checkpoints (one at the end too).", group=RECORDS, check=POSITIVE, resumable=True
+    )
+    keep: int = option(
+        3, help="Checkpoints kept; 0 keeps all.", group=RECORDS, check=whole(0, "0 (keep all) or more"), resumable=True
+    )
     eval_every: int = option(
-        0, help="Evaluate every K steps (and at the end) and append the metrics to metrics.jsonl; 0 = off.", group=RECORDS,
-        check=whole(0, "0 (off) or a positive number of steps"), resumable=True,
-    )  # fmt: skip
-    eval_n: int = option(2000, help="Generated samples per evaluation during training.", group=RECORDS, check=whole(2, "at least 2"), resumable=True)
-    eval_metrics: str = option("fid,kid", help="Metrics of those evaluations: fid, kid, is, prc.", group=RECORDS, check=TEXT, resumable=True)
+        0,
+        help="Evaluate every K steps (and at the end) and append the metrics to metrics.jsonl; 0 = off.",
+        group=RECORDS,
+        check=whole(0, "0 (off) or a positive number of steps"),
+        resumable=True,
+    )
+    eval_n: int = option(
+        2000,
+        help="Generated samples per evaluation during training.",
+        group=RECORDS,
+        check=whole(2, "at least 2"),
+        resumable=True,
+    )
+    eval_metrics: str = option(
+        "fid,kid", help="Metrics of those evaluations: fid, kid, is, prc.", group=RECORDS, check=TEXT, resumable=True
+    )
     on_nan: str = option(
-        "stop", help="On a NaN/inf loss or weight: 'stop', or 'rollback' to the last checkpoint with both learning rates halved (at most 3 times).",
-        group=RECORDS, check=one_of(*ON_NAN), resumable=True,
-    )  # fmt: skip
+        "stop",
+        help="On a NaN/inf loss or weight: 'stop', or 'rollback' to the last checkpoint "
+        "with both learning rates halved (at most 3 times).",
+        group=RECORDS,
+        check=one_of(*ON_NAN),
+        resumable=True,
+    )
     data_root: str | None = option(
-        None, help="Folder holding the datasets (recorded resolved).", group=RUN, resumable=True, metavar="DIR",
-        default_text="$GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data", check=Check(lambda v: v is None or isinstance(v, str), "a folder"),
-    )  # fmt: skip
+        None,
+        help="Folder holding the datasets (recorded resolved).",
+        group=RUN,
+        resumable=True,
+        metavar="DIR",
+        default_text="$GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data",
+        check=Check(lambda v: v is None or isinstance(v, str), "a folder"),
+    )
 
 
 def _option_of(field: dataclasses.Field) -> Option:
@@ -269,7 +372,9 @@ def add_options(*, recipe_only: bool = False) -> Callable[[type], type]:
             if recipe_only and not declared.metadata[_KEY].recipe:
                 continue
             annotations[declared.name] = declared.type
-            copy = dataclasses.field(default=declared.default, default_factory=declared.default_factory, metadata=declared.metadata)
+            copy = dataclasses.field(
+                default=declared.default, default_factory=declared.default_factory, metadata=declared.metadata
+            )
             setattr(cls, declared.name, copy)
         cls.__annotations__ = annotations
         return cls

@@ -56,7 +56,7 @@ def _list_options(registry, name: str, kinds: list[str]) -> None:
             names = sorted({n for k in searched for n in registry.names(k)})
             close = difflib.get_close_matches(name, names, n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else f" Known: {', '.join(names)}."
-            raise ConfigError(f"No {' or '.join(KINDS[k][:-1] if k != 'loss' else 'loss' for k in searched)} is called {name!r}.{hint}")
+            raise ConfigError(f"No {' or '.join(searched)} is called {name!r}.{hint}")
         out.print(f"{name} takes no options")
         return
     table = Table(title=f"{title} (set with --set PART.OPTION=VALUE, or in a recipe file's [PART] table)")
@@ -75,7 +75,8 @@ def list_entries(
     pattern: Optional[str] = typer.Argument(None, help="fnmatch pattern on the names, e.g. '*gan*'."),
     options: Optional[str] = typer.Option(
         None, "--options", metavar="NAME",
-        help="List the options of the part(s) called NAME, or of recipe NAME's parts: name, type, default (and the recipe's value).",
+        help="List the options of the part(s) called NAME, or of recipe NAME's parts: "
+        "name, type, default (and the recipe's value).",
     ),  # fmt: skip
 ) -> None:
     """List registered generators, discriminators, losses, recipes and datasets, or a part's options."""

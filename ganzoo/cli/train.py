@@ -10,9 +10,9 @@ from typing import Any, Optional
 import typer
 
 from ganzoo.cli.app import app, err, guarded, out
+from ganzoo.cli.train_options import given_options, with_training_options
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
-from ganzoo.cli.train_options import given_options, with_training_options
 from ganzoo.options import RUN, option_named, resumable_options
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
 from ganzoo.train.part_options import parse_assignments
@@ -24,7 +24,7 @@ from ganzoo.train.trainer import Trainer
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
 RESUMABLE_CHANGES = resumable_options()
 RUNS_DIR = Path("runs")
-PARTS_PANEL = "Data and parts"
+PARTS = "Data and parts"  # the help heading of the data, the parts and their options
 
 
 def _label(key: str) -> str:
@@ -86,20 +86,34 @@ def train(
         help="Recipe to train (see `ganzoo list recipes`), or a recipe file ending in .toml (see docs/cli.md); "
         "optional when --generator, --discriminator and --loss are all given.",
     ),
-    data: str = typer.Option(..., "--data", "-d", help="Dataset name (see `ganzoo list datasets`).", rich_help_panel=PARTS_PANEL),
-    generator: Optional[str] = typer.Option(None, help="Generator name; overrides the recipe's.", rich_help_panel=PARTS_PANEL),
-    discriminator: Optional[str] = typer.Option(None, help="Discriminator name; overrides the recipe's.", rich_help_panel=PARTS_PANEL),
-    loss: Optional[str] = typer.Option(None, help="Loss name; overrides the recipe's.", rich_help_panel=PARTS_PANEL),
+    data: str = typer.Option(
+        ..., "--data", "-d", help="Dataset name (see `ganzoo list datasets`).", rich_help_panel=PARTS
+    ),
+    generator: Optional[str] = typer.Option(
+        None, help="Generator name; overrides the recipe's.", rich_help_panel=PARTS
+    ),
+    discriminator: Optional[str] = typer.Option(
+        None, help="Discriminator name; overrides the recipe's.", rich_help_panel=PARTS
+    ),
+    loss: Optional[str] = typer.Option(None, help="Loss name; overrides the recipe's.", rich_help_panel=PARTS),
     set_: Optional[list[str]] = typer.Option(
-        None, "--set", metavar="PART.OPTION=VALUE", rich_help_panel=PARTS_PANEL,
-        help="Set an option of a part's factory, e.g. --set loss.gp_weight=5 --set generator.width=32 (repeatable; PART is "
-        "generator, discriminator or loss; VALUE is read as TOML: 5, 0.5, true, [64, 32], else as text). "
-        "See `ganzoo list --options NAME`.",
+        None, "--set", metavar="PART.OPTION=VALUE", rich_help_panel=PARTS,
+        help="Set an option of a part's factory, e.g. --set loss.gp_weight=5 --set generator.width=32 "
+        "(repeatable; PART is generator, discriminator or loss; VALUE is read as TOML: 5, 0.5, true, [64, 32], "
+        "else as text). See `ganzoo list --options NAME`.",
     ),  # fmt: skip
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory. (default: runs/RECIPE-DATA, numbered if taken)", rich_help_panel=RUN),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its newest intact checkpoint.", rich_help_panel=RUN),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out instead of refusing.", rich_help_panel=RUN),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved configuration as JSON and exit.", rich_help_panel=RUN),
+    out_dir: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Run directory. (default: runs/RECIPE-DATA, numbered if taken)", rich_help_panel=RUN
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the run in --out from its newest intact checkpoint.", rich_help_panel=RUN
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace the run in --out instead of refusing.", rich_help_panel=RUN
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the resolved configuration as JSON and exit.", rich_help_panel=RUN
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.", rich_help_panel=RUN),
     **options: Any,
 ) -> None:
@@ -121,7 +135,8 @@ def train(
         config = _resumed_config(saved, given, sets)
         validate_config(registry, config)
     elif from_file:
-        config = resolve_config(registry, data, load_recipe_file(registry, recipe), part_options=sets, recipe_file=recipe, **given)
+        file_recipe = load_recipe_file(registry, recipe)
+        config = resolve_config(registry, data, file_recipe, part_options=sets, recipe_file=recipe, **given)
     else:
         config = resolve_config(registry, data, recipe, part_options=sets, **given)
     if dry_run:

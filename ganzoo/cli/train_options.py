@@ -1,27 +1,20 @@
-"""The training options on the command line: typer parameters and the docs table, both derived.
+"""The training options on the command line, derived from their declarations.
 
 :func:`with_training_options` gives a command one ``--flag`` per training option declared in
 :mod:`ganzoo.options` (help text, group heading, default shown); :func:`given_options` turns
-what the user passed back into config values; :func:`options_table` renders the command's
-options as the Markdown table of docs/cli.md. Run ``python -m ganzoo.cli.train_options`` to
-rewrite that table after adding an option (a test checks it is current).
+what the user passed back into config values. docs/cli.md's table of them is written by
+:mod:`ganzoo.cli.options_doc`.
 """
 
 from __future__ import annotations
 
 import inspect
-import sys
 import typing
-from pathlib import Path
 from typing import Any, Callable, Optional
 
-import click
 import typer
 
 from ganzoo.options import RUN, Option, TrainingOptions, training_options
-
-DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
-TABLE_START, TABLE_END = "<!-- train-options:start -->", "<!-- train-options:end -->"
 
 
 def _describe_default(option: Option) -> str:
@@ -59,7 +52,9 @@ def parameter(option: Option) -> inspect.Parameter:
         metavar=option.spec.metavar,
         show_default=False,
     )
-    return inspect.Parameter(option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=info, annotation=Optional[_cli_type(option)])
+    return inspect.Parameter(
+        option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=info, annotation=Optional[_cli_type(option)]
+    )
 
 
 def with_training_options(command: Callable) -> Callable:
@@ -70,13 +65,22 @@ def with_training_options(command: Callable) -> Callable:
     """
     signature = inspect.signature(command)
     hints = typing.get_type_hints(command)
-    own = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    own = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in signature.parameters.values()
+        if p.kind is not p.VAR_KEYWORD
+    ]
     generated = [parameter(o) for o in cli_options() if o.name not in {p.name for p in own}]
 
     def last(p: inspect.Parameter) -> bool:  # the run's own options (--out, --resume...) close the help
         return getattr(p.default, "rich_help_panel", None) == RUN
 
-    ordered = [p for p in own if not last(p)] + [p for p in generated if not last(p)] + [p for p in own if last(p)] + [p for p in generated if last(p)]
+    ordered = (
+        [p for p in own if not last(p)]
+        + [p for p in generated if not last(p)]
+        + [p for p in own if last(p)]
+        + [p for p in generated if last(p)]
+    )
     command.__signature__ = signature.replace(parameters=ordered)  # type: ignore[attr-defined]
     return command
 
@@ -90,57 +94,3 @@ def given_options(options: dict[str, Any]) -> dict[str, Any]:
             value = option.spec.parse(value)
         given[option.name] = value
     return given
-
-
-def _flags(param: click.Parameter) -> str:
-    if isinstance(param, click.Argument):
-        return f"`{param.human_readable_name}` (argument)"
-    names = [*param.opts, *param.secondary_opts]
-    longs = [n for n in names if n.startswith("--")]
-    shorts = [n for n in names if not n.startswith("--")]
-    if getattr(param, "secondary_opts", None):  # --x/--no-x
-        return f"`{param.opts[0]}` / `{param.secondary_opts[0]}`"
-    return ", ".join(f"`{n}`" for n in [*longs, *shorts])
-
-
-def options_table(command: click.Command) -> str:
-    """The Markdown table of a click command's parameters, grouped under their help headings."""
-    groups: dict[str, list[str]] = {}
-    for param in command.params:
-        if param.name == "help":
-            continue
-        text = (getattr(param, "help", None) or "").replace("|", "\\|").replace("\n", " ")
-        group = getattr(param, "rich_help_panel", None) or "Options"
-        groups.setdefault(group, []).append(f"| {_flags(param)} | {text} |")
-    lines = []
-    for group, rows in groups.items():
-        lines += [f"**{group}**", "", "| option | meaning |", "|---|---|", *rows, ""]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def train_options_table() -> str:
-    """The table of ``ganzoo train``'s options as docs/cli.md holds it."""
-    from ganzoo.cli import app
-
-    group = typer.main.get_command(app)
-    return options_table(group.commands["train"])  # type: ignore[attr-defined]
-
-
-def page_with_table(page: str, table: str) -> str:
-    """``page`` with the text between the table markers replaced by ``table``."""
-    start, end = page.index(TABLE_START) + len(TABLE_START), page.index(TABLE_END)
-    return page[:start] + "\n" + table + page[end:]
-
-
-def main() -> int:
-    """Rewrite the options table of docs/cli.md from the code."""
-    page = DOCS_PAGE.read_text()
-    updated = page_with_table(page, train_options_table())
-    if updated != page:
-        DOCS_PAGE.write_text(updated)
-        print(f"updated {DOCS_PAGE}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import ConfigError, GanzooWarning
-from ganzoo.options import add_options, check_option, identity_options, training_options
+from ganzoo.options import ON_NAN, PRECISIONS, add_options, check_option, identity_options, training_options
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
 from ganzoo.train.part_options import check_part_options, keep_accepted, part_spec
 
 PARTS = ("generator", "discriminator", "loss")
+__all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "replace", "resolve_config", "run_identity", "validate_config"]
 
 
 @dataclass
@@ -73,7 +74,12 @@ class TrainConfig:
 
 
 def resolve_config(
-    registry: Registry, dataset: str, recipe: str | Recipe | None = None, *, part_options: dict[str, dict] | None = None, **overrides: Any
+    registry: Registry,
+    dataset: str,
+    recipe: str | Recipe | None = None,
+    *,
+    part_options: dict[str, dict] | None = None,
+    **overrides: Any,
 ) -> TrainConfig:
     """Recipe defaults + overrides (``None`` = not given) -> a validated :class:`TrainConfig`.
 

@@ -65,7 +65,15 @@ def part_options(spec: PartSpec) -> tuple[dict[str, PartOption], bool]:
             open_ended = True
         elif parameter.kind is not parameter.VAR_POSITIONAL and parameter.name not in CONTRACT_ARGUMENTS:
             annotation = parameter.annotation
-            text = "" if annotation is parameter.empty else annotation.__name__ if isinstance(annotation, type) and not typing.get_args(annotation) else str(annotation)
+            text = (
+                ""
+                if annotation is parameter.empty
+                else (
+                    annotation.__name__
+                    if isinstance(annotation, type) and not typing.get_args(annotation)
+                    else str(annotation)
+                )
+            )
             options[parameter.name] = PartOption(parameter.name, parameter.default, text)
     return options, open_ended
 
@@ -101,13 +109,16 @@ def check_part_options(kind: str, spec: PartSpec, values: dict[str, Any]) -> Non
         close = difflib.get_close_matches(unknown[0], list(options), n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ConfigError(
-            f"{kind.capitalize()} {spec.name!r} has no option {', '.join(repr(u) for u in unknown)}; {accepted_list(kind, spec)}.{hint} "
+            f"{kind.capitalize()} {spec.name!r} has no option {', '.join(repr(u) for u in unknown)}; "
+            f"{accepted_list(kind, spec)}.{hint} "
             f"See `ganzoo list --options {spec.name}`."
         )
     for name, value in values.items():
         if name in options and not _accepts(options[name].default, value):
             expected = type(options[name].default).__name__
-            raise ConfigError(f"{kind}.{name} takes a {expected} like its default {options[name].default!r}; got {value!r}.")
+            raise ConfigError(
+                f"{kind}.{name} takes a {expected} like its default {options[name].default!r}; got {value!r}."
+            )
 
 
 def keep_accepted(kind: str, spec: PartSpec, values: dict[str, Any], source: str) -> dict[str, Any]:
@@ -147,7 +158,8 @@ def parse_assignments(texts: list[str] | tuple[str, ...]) -> dict[str, dict[str,
         part, dot, name = key.strip().partition(".")
         if not equals or not dot or part not in PARTS or not name.isidentifier():
             raise ConfigError(
-                f"--set takes PART.OPTION=VALUE with PART one of {', '.join(PARTS)}, e.g. --set loss.gp_weight=5; got {text!r}."
+                f"--set takes PART.OPTION=VALUE with PART one of {', '.join(PARTS)}, "
+                f"e.g. --set loss.gp_weight=5; got {text!r}."
             )
         parsed.setdefault(part, {})[name] = parse_value(value.strip())
     return parsed

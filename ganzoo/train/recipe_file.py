@@ -63,9 +63,11 @@ def _part(path: Path, kind: str, value: Any) -> tuple[str | None, dict[str, Any]
         options = dict(value)
         name = options.pop("name", None)
         if name is not None and not isinstance(name, str):
-            raise ConfigError(f"{path}: [{kind}] name must be a registry name in quotes; got {name!r}.")
+            raise ConfigError(f"{path}: the name in the {kind} table must be a registry name in quotes; got {name!r}.")
         return name, options
-    raise ConfigError(f'{path}: {kind} must be a name (e.g. {kind} = "dcgan") or a [{kind}] table of its name and options; got {value!r}.')
+    raise ConfigError(
+        f'{path}: {kind} must be a name (e.g. {kind} = "dcgan") or a table of its name and options; got {value!r}.'
+    )
 
 
 def read_recipe_file(registry: Registry, path: str | Path) -> tuple[Recipe | None, dict[str, Any]]:
@@ -76,8 +78,8 @@ def read_recipe_file(registry: Registry, path: str | Path) -> tuple[Recipe | Non
     unknown = sorted(set(data) - set(_KEYS))
     if unknown:
         raise ConfigError(
-            f"{path}: unknown key(s) {', '.join(unknown)}; a recipe file takes {', '.join(_KEYS)} "
-            "and [generator], [discriminator], [loss] tables."
+            f"{path}: unknown key(s) {', '.join(unknown)}; a recipe file takes {', '.join(_KEYS)}, "
+            "and a generator, discriminator or loss table of the part's name and options."
         )
     base_name = data.get("base")
     if base_name is not None and not isinstance(base_name, str):
@@ -89,12 +91,18 @@ def read_recipe_file(registry: Registry, path: str | Path) -> tuple[Recipe | Non
         inherited = getattr(base, kind) if base else None
         name = name or inherited
         if name is None:
-            raise ConfigError(f'{path}: name the {kind} ({kind} = "NAME", see `ganzoo list {kind}s`) or start from a recipe with base = "NAME".')
+            raise ConfigError(
+                f'{path}: name the {kind} ({kind} = "NAME", see `ganzoo list {kind}s`) '
+                'or start from a recipe with base = "NAME".'
+            )
         spec = part_spec(registry, kind, name)
         kept = getattr(base, f"{kind}_options") if base else {}
         if name != inherited and kept:
             kept = keep_accepted(kind, spec, kept, f"recipe {base_name!r}")
-        check_part_options(kind, spec, options)
+        try:
+            check_part_options(kind, spec, options)
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from error
         values[kind], values[f"{kind}_options"] = name, {**kept, **options}
     for key in _SETTABLE:
         if key in data:
@@ -109,5 +117,7 @@ def load_recipe_file(registry: Registry, path: str | Path) -> Recipe:
     base, values = read_recipe_file(registry, path)
     data = _read(path)
     texts = {key: str(data[key]) for key in ("description", "reference") if key in data}
-    start = base or Recipe(name=path.stem, generator=values["generator"], discriminator=values["discriminator"], loss=values["loss"])
+    start = base or Recipe(
+        name=path.stem, generator=values["generator"], discriminator=values["discriminator"], loss=values["loss"]
+    )
     return dataclasses.replace(start, name=path.stem, **values, **texts)

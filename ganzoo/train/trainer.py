@@ -195,9 +195,8 @@ class Trainer:
 
     # -- state ------------------------------------------------------------------------------
     def _identity(self) -> dict[str, Any]:
-        shapes = self.shapes
-        # the recipe, parts, dataset and options that may not change on resume, and the shapes built from them
-        return {**run_identity(self.config), "image_shape": list(shapes.image_shape), "num_classes": shapes.num_classes, "latent_dim": shapes.latent_dim}
+        shapes = {"image_shape": list(self.shapes.image_shape), "num_classes": self.shapes.num_classes}
+        return {**run_identity(self.config), **shapes}  # recipe, parts, dataset, options fixed on resume; shapes
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers."""
