@@ -19,9 +19,8 @@ from ganzoo.errors import ConfigError, GanzooWarning
 from ganzoo.options import ON_NAN, PRECISIONS, add_options, check_option, identity_options, training_options
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
-from ganzoo.train.part_options import check_part_options, keep_accepted, part_spec
+from ganzoo.train.part_options import PARTS, check_part_options, keep_accepted, part_spec
 
-PARTS = ("generator", "discriminator", "loss")
 __all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "replace", "resolve_config", "run_identity", "validate_config"]
 
 
@@ -116,6 +115,8 @@ def resolve_config(
             values[f"{part}_options"] = keep_accepted(part, spec, values[f"{part}_options"], f"recipe {base.name!r}")
     values.update(overrides)
     for part, options in (part_options or {}).items():
+        if part not in PARTS:
+            raise ConfigError(f"Part options are for {', '.join(PARTS)}; got {part!r}.")
         values[f"{part}_options"] = {**values[f"{part}_options"], **options}
     config = TrainConfig(dataset=dataset, recipe=recipe if isinstance(recipe, str) else None, **values)
     if isinstance(config.betas, list):

@@ -64,18 +64,17 @@ def part_options(spec: PartSpec) -> tuple[dict[str, PartOption], bool]:
         if parameter.kind is parameter.VAR_KEYWORD:
             open_ended = True
         elif parameter.kind is not parameter.VAR_POSITIONAL and parameter.name not in CONTRACT_ARGUMENTS:
-            annotation = parameter.annotation
-            text = (
-                ""
-                if annotation is parameter.empty
-                else (
-                    annotation.__name__
-                    if isinstance(annotation, type) and not typing.get_args(annotation)
-                    else str(annotation)
-                )
-            )
-            options[parameter.name] = PartOption(parameter.name, parameter.default, text)
+            options[parameter.name] = PartOption(parameter.name, parameter.default, _type_name(parameter.annotation))
     return options, open_ended
+
+
+def _type_name(annotation: Any) -> str:
+    """``int`` for ``int``, ``tuple[int, ...]`` for a generic, the text of a string annotation, '' for none."""
+    if annotation is inspect.Parameter.empty:
+        return ""
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        return annotation.__name__
+    return str(annotation)
 
 
 def _accepts(default: Any, value: Any) -> bool:

@@ -91,3 +91,12 @@ def test_a_checkpoint_refuses_a_config_that_changes_an_option_defining_the_run(t
 def test_an_option_declared_without_a_help_text_is_refused():
     with pytest.raises(TypeError):
         option(1, group="x")  # help is required
+
+
+def test_part_options_merge_over_the_recipes_and_name_only_parts():
+    registry = get_registry()
+    config = resolve_config(registry, "mnist", "lsgan", part_options={"loss": {"c": 0.5}})
+    assert config.loss_options == {"a": 0.0, "b": 1.0, "c": 0.5}
+    assert registry.recipe("lsgan").loss_options == {"a": 0.0, "b": 1.0, "c": 1.0}  # the registered recipe is untouched
+    with pytest.raises(ConfigError, match="Part options are for generator, discriminator, loss; got 'optimizer'"):
+        resolve_config(registry, "mnist", "lsgan", part_options={"optimizer": {"lr": 1}})
