@@ -19,11 +19,13 @@ given image shape, latent size and number of classes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import torch
 from torch import nn
+
+from ganzoo.options import add_options
 
 Stats = dict[str, torch.Tensor]
 
@@ -86,13 +88,17 @@ class PartSpec:
 
 
 @dataclass(frozen=True)
+@add_options(recipe_only=True)
 class Recipe:
     """A named generator x discriminator x loss combination with its paper's defaults.
 
-    Every field below is a default the user can override from the CLI; ``None`` for
-    ``image_size`` keeps the dataset's native size. The field defaults are DCGAN's settings
-    (Adam 2e-4, betas (0.5, 0.999), batch 64, z of size 100), which most recipes share, so a
-    recipe states only where its paper differs.
+    Besides its name and parts, a recipe has one field per training option that a recipe may
+    set (declared once in :mod:`ganzoo.options`: latent size, image size, batch size, steps,
+    learning rates, Adam betas, discriminator steps, EMA decay, conditional or not, and the
+    extra keyword arguments of each part's factory); the user can override each from the CLI.
+    ``None`` for ``image_size`` keeps the dataset's native size. The defaults are DCGAN's
+    settings (Adam 2e-4, betas (0.5, 0.999), batch 64, z of size 100), which most recipes
+    share, so a recipe states only where its paper differs.
     """
 
     name: str
@@ -101,19 +107,6 @@ class Recipe:
     loss: str  # registry name of the loss
     description: str = ""
     reference: str = ""  # the paper the defaults come from
-    conditional: bool = False  # train with class labels
-    latent_dim: int = 100  # size of z
-    image_size: int | None = None  # square side fed to both networks; None = dataset's
-    batch_size: int = 64  # real images per discriminator step
-    steps: int = 5000  # generator steps of a default run
-    lr_g: float = 2e-4  # Adam learning rate of the generator
-    lr_d: float = 2e-4  # Adam learning rate of the discriminator
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas of both optimisers
-    d_steps: int = 1  # discriminator steps per generator step
-    ema_decay: float = 0.0  # EMA of the generator's weights (0 = off)
-    generator_options: dict = field(default_factory=dict)  # extra keyword arguments of the generator factory
-    discriminator_options: dict = field(default_factory=dict)  # ... of the discriminator factory
-    loss_options: dict = field(default_factory=dict)  # ... of the loss factory
 
     @classmethod
     def default_fields(cls) -> list[str]:

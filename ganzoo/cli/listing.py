@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Optional
 
 import typer
@@ -13,6 +14,7 @@ from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.protocols import Recipe
 from ganzoo.registry import KINDS, Entry, normalize_kind
+from ganzoo.train.part_options import PARTS, part_options, part_spec
 
 
 def _details(entry: Entry) -> str:
@@ -28,14 +30,60 @@ def _details(entry: Entry) -> str:
     return {True: "conditional", None: "conditional or not", False: "unconditional"}[conditional]
 
 
+def _option_rows(registry, name: str, kinds: list[str]) -> tuple[str, list[tuple[str, ...]]]:
+    """A title and (part, name, option, type, default, recipe's value) rows: the options of recipe
+    ``name``'s three parts with the values it sets, else of every part called ``name``."""
+    if "recipe" in kinds and name in registry.names("recipe"):
+        recipe = registry.recipe(name)
+        parts = [(kind, getattr(recipe, kind), getattr(recipe, f"{kind}_options")) for kind in PARTS]
+        title = f"options of the parts of recipe {name}"
+    else:
+        parts = [(kind, name, {}) for kind in PARTS if kind in kinds and name in registry.names(kind)]
+        title = f"options of {name}"
+    rows = []
+    for kind, part, values in parts:
+        for o in part_options(part_spec(registry, kind, part))[0].values():
+            default = "(required)" if o.required else repr(o.default)
+            rows.append((kind, part, o.name, o.annotation, default, repr(values[o.name]) if o.name in values else ""))
+    return title, rows if parts else []
+
+
+def _list_options(registry, name: str, kinds: list[str]) -> None:
+    title, rows = _option_rows(registry, name, kinds)
+    if not rows:
+        searched = [k for k in (*PARTS, "recipe") if k in kinds]
+        if not any(name in registry.names(k) for k in searched):
+            names = sorted({n for k in searched for n in registry.names(k)})
+            close = difflib.get_close_matches(name, names, n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else f" Known: {', '.join(names)}."
+            raise ConfigError(f"No {' or '.join(searched)} is called {name!r}.{hint}")
+        out.print(f"{name} takes no options")
+        return
+    table = Table(title=f"{title} (set with --set PART.OPTION=VALUE, or in a recipe file's [PART] table)")
+    columns = ["part", "name", "option", "type", "default"] + (["recipe's value"] if any(r[5] for r in rows) else [])
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row[: len(columns)]))
+    out.print(table)
+
+
 @app.command("list")
 @guarded
 def list_entries(
     kind: Optional[str] = typer.Argument(None, help=f"One of: {', '.join(KINDS.values())} (singular works too). Omit for all."),
     pattern: Optional[str] = typer.Argument(None, help="fnmatch pattern on the names, e.g. '*gan*'."),
+    options: Optional[str] = typer.Option(
+        None, "--options", metavar="NAME",
+        help="List the options of the part(s) called NAME, or of recipe NAME's parts: "
+        "name, type, default (and the recipe's value).",
+    ),  # fmt: skip
 ) -> None:
-    """List registered generators, discriminators, losses, recipes and datasets."""
+    """List registered generators, discriminators, losses, recipes and datasets, or a part's options."""
     registry = get_registry()
+    if options is not None:
+        _list_options(registry, options, [normalize_kind(kind)] if kind else list(KINDS))
+        return
     if kind is not None:
         try:
             kinds = [normalize_kind(kind)]

@@ -5,44 +5,47 @@ from __future__ import annotations
 import json
 import signal
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
 from ganzoo.cli.app import app, err, guarded, out
+from ganzoo.cli.train_options import given_options, with_training_options
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
+from ganzoo.options import RUN, option_named, resumable_options
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
+from ganzoo.train.part_options import parse_assignments
+from ganzoo.train.recipe_file import is_recipe_file, load_recipe_file, read_recipe_file
 from ganzoo.train.run_dir import default_run_dir, open_existing_run
 from ganzoo.train.strategy import launched_by_torchrun
 from ganzoo.train.trainer import Trainer
 
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
-RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root", "on_nan", "compile", "channels_last", "profile", "eval_every", "eval_n", "eval_metrics")
+RESUMABLE_CHANGES = resumable_options()
 RUNS_DIR = Path("runs")
+PARTS = "Data and parts"  # the help heading of the data, the parts and their options
 
 
-def _parse_betas(text: Optional[str]) -> Optional[tuple[float, float]]:
-    if text is None:
-        return None
+def _label(key: str) -> str:
     try:
-        values = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        values = ()
-    if len(values) != 2:
-        raise ConfigError(f"--betas takes two numbers separated by a comma, e.g. 0.5,0.999; got {text!r}.")
-    return values  # type: ignore[return-value]
+        return option_named(key).label
+    except KeyError:
+        return f"--{key.replace('_', '-')}"
 
 
-def _resumed_config(saved: TrainConfig, given: dict) -> TrainConfig:
+def _resumed_config(saved: TrainConfig, given: dict, sets: dict[str, dict]) -> TrainConfig:
+    given = dict(given)
+    for part, options in sets.items():
+        given[f"{part}_options"] = {**getattr(saved, f"{part}_options"), **options}
     changes = {}
     for key, value in given.items():
         if value is None or getattr(saved, key) == value:
             continue
         if key not in RESUMABLE_CHANGES:
             raise ConfigError(
-                f"--{key.replace('_', '-')} cannot change when resuming (the run was trained with {getattr(saved, key)!r}). "
-                f"Only {', '.join('--' + k.replace('_', '-') for k in RESUMABLE_CHANGES)} may change; start a new run for the rest."
+                f"{_label(key)} cannot change when resuming (the run was trained with {getattr(saved, key)!r}). "
+                f"Only {', '.join(_label(k) for k in RESUMABLE_CHANGES)} may change; start a new run for the rest."
             )
         changes[key] = value
     return replace(saved, **changes)
@@ -76,93 +79,74 @@ def _print_profile(run_dir: Path) -> None:
 
 @app.command()
 @guarded
+@with_training_options
 def train(
-    recipe: Optional[str] = typer.Argument(None, help="Recipe to train (see `ganzoo list recipes`); optional when --generator, --discriminator and --loss are all given."),
-    data: str = typer.Option(..., "--data", "-d", help="Dataset name (see `ganzoo list datasets`)."),
-    generator: Optional[str] = typer.Option(None, help="Generator name; overrides the recipe's."),
-    discriminator: Optional[str] = typer.Option(None, help="Discriminator name; overrides the recipe's."),
-    loss: Optional[str] = typer.Option(None, help="Loss name; overrides the recipe's."),
-    steps: Optional[int] = typer.Option(None, help="Generator steps in total. (default: the recipe's)"),
-    batch_size: Optional[int] = typer.Option(None, help="Real images per discriminator step. (default: the recipe's)"),
-    lr_g: Optional[float] = typer.Option(None, help="Generator learning rate (Adam). (default: the recipe's)"),
-    lr_d: Optional[float] = typer.Option(None, help="Discriminator learning rate (Adam). (default: the recipe's)"),
-    betas: Optional[str] = typer.Option(None, help="Adam betas as 'b1,b2'. (default: the recipe's)"),
-    d_steps: Optional[int] = typer.Option(None, help="Discriminator steps per generator step. (default: the recipe's)"),
-    latent_dim: Optional[int] = typer.Option(None, help="Size of the latent vector z. (default: the recipe's)"),
-    image_size: Optional[int] = typer.Option(None, help="Square image side fed to the networks. (default: the recipe's, else the dataset's)"),
-    conditional: Optional[bool] = typer.Option(None, "--conditional/--unconditional", help="Feed class labels to both networks. (default: the recipe's)"),
-    ema_decay: Optional[float] = typer.Option(None, help="EMA decay of the generator's weights; 0 turns EMA off. (default: the recipe's)"),
-    precision: Optional[str] = typer.Option(None, help="fp32, bf16 or fp16. (default: fp32)"),
-    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda or cuda:N. (default: auto)"),
-    seed: Optional[int] = typer.Option(None, help="Seed of weights, data order and latents. (default: 0)"),
-    compile_: Optional[bool] = typer.Option(None, "--compile/--no-compile", help="torch.compile the networks; the first steps pay the compilation (~30 s on a CPU). (default: off)"),
-    channels_last: Optional[bool] = typer.Option(None, "--channels-last/--no-channels-last", help="NHWC memory layout for convolutional networks. (default: off)"),
-    profile: bool = typer.Option(False, "--profile", help="Time each section of a step (data, forward, backward, optimiser) and print where the time goes; writes RUN/profile.json."),
-    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="Run directory. (default: runs/RECIPE-DATA, numbered if taken)"),
-    data_root: Optional[Path] = typer.Option(None, help="Folder holding the datasets. (default: $GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data)"),
-    log_every: Optional[int] = typer.Option(None, help="Steps between metrics.jsonl records. (default: 50)"),
-    sample_every: Optional[int] = typer.Option(None, help="Steps between sample grids. (default: 500)"),
-    checkpoint_every: Optional[int] = typer.Option(None, help="Steps between checkpoints. (default: 1000)"),
-    keep: Optional[int] = typer.Option(None, help="Checkpoints to keep; 0 keeps all. (default: 3)"),
-    eval_every: Optional[int] = typer.Option(None, help="Evaluate every K steps (and at the end) and append the metrics to metrics.jsonl; 0 = off. (default: 0)"),
-    eval_n: Optional[int] = typer.Option(None, help="Generated samples per evaluation during training. (default: 2000)"),
-    eval_metrics: Optional[str] = typer.Option(None, help="Metrics of those evaluations: fid, kid, is, prc. (default: fid,kid)"),
-    on_nan: Optional[str] = typer.Option(None, help="On a NaN/inf loss or weight: 'stop', or 'rollback' to the last checkpoint with halved learning rates (at most 3 times). (default: stop)"),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its newest intact checkpoint."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run in --out instead of refusing."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the resolved configuration as JSON and exit."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+    recipe: Optional[str] = typer.Argument(
+        None,
+        help="Recipe to train (see `ganzoo list recipes`), or a recipe file ending in .toml (see docs/cli.md); "
+        "optional when --generator, --discriminator and --loss are all given.",
+    ),
+    data: str = typer.Option(
+        ..., "--data", "-d", help="Dataset name (see `ganzoo list datasets`).", rich_help_panel=PARTS
+    ),
+    generator: Optional[str] = typer.Option(
+        None, help="Generator name; overrides the recipe's.", rich_help_panel=PARTS
+    ),
+    discriminator: Optional[str] = typer.Option(
+        None, help="Discriminator name; overrides the recipe's.", rich_help_panel=PARTS
+    ),
+    loss: Optional[str] = typer.Option(None, help="Loss name; overrides the recipe's.", rich_help_panel=PARTS),
+    set_: Optional[list[str]] = typer.Option(
+        None, "--set", metavar="PART.OPTION=VALUE", rich_help_panel=PARTS,
+        help="Set an option of a part's factory, e.g. --set loss.gp_weight=5 --set generator.width=32 "
+        "(repeatable; PART is generator, discriminator or loss; VALUE is read as TOML: 5, 0.5, true, [64, 32], "
+        "else as text). See `ganzoo list --options NAME`.",
+    ),  # fmt: skip
+    out_dir: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="Run directory. (default: runs/RECIPE-DATA, numbered if taken)", rich_help_panel=RUN
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the run in --out from its newest intact checkpoint.", rich_help_panel=RUN
+    ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace the run in --out instead of refusing.", rich_help_panel=RUN
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the resolved configuration as JSON and exit.", rich_help_panel=RUN
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.", rich_help_panel=RUN),
+    **options: Any,
 ) -> None:
     """Train a GAN. Example: [bold]ganzoo train vanilla --data mnist[/]."""
     registry = get_registry()
-    given = dict(
-        generator=generator,
-        discriminator=discriminator,
-        loss=loss,
-        steps=steps,
-        batch_size=batch_size,
-        lr_g=lr_g,
-        lr_d=lr_d,
-        betas=_parse_betas(betas),
-        d_steps=d_steps,
-        latent_dim=latent_dim,
-        image_size=image_size,
-        conditional=conditional,
-        ema_decay=ema_decay,
-        precision=precision,
-        device=device,
-        seed=seed,
-        log_every=log_every,
-        sample_every=sample_every,
-        checkpoint_every=checkpoint_every,
-        keep=keep,
-        on_nan=on_nan,
-        eval_every=eval_every,
-        eval_n=eval_n,
-        eval_metrics=eval_metrics,
-        compile=compile_,
-        channels_last=channels_last,
-        profile=profile or None,
-        data_root=str(data_root) if data_root else None,
-    )
+    given = dict(generator=generator, discriminator=discriminator, loss=loss, **given_options(options))
+    sets = parse_assignments(set_ or [])
+    from_file = is_recipe_file(recipe)
     if resume and overwrite:
         raise ConfigError("--resume and --overwrite contradict each other: --resume continues the run in --out, --overwrite replaces it. Pass one.")
     if resume:
         if out_dir is None:
             raise ConfigError("--resume needs --out RUN_DIR: the run to continue.")
         saved = open_existing_run(out_dir)
-        if data != saved.dataset or (recipe is not None and recipe != saved.recipe):
+        if data != saved.dataset or (recipe is not None and not from_file and recipe != saved.recipe):
             raise ConfigError(f"{out_dir} is a run of recipe {saved.recipe!r} on {saved.dataset!r}; resume it with the same recipe and --data (or omit the recipe).")
-        config = _resumed_config(saved, given)
+        if from_file:  # what the file sets counts as given, under the flags given
+            given = {**read_recipe_file(registry, recipe)[1], **{k: v for k, v in given.items() if v is not None}}
+        config = _resumed_config(saved, given, sets)
         validate_config(registry, config)
+    elif from_file:
+        file_recipe = load_recipe_file(registry, recipe)
+        config = resolve_config(registry, data, file_recipe, part_options=sets, recipe_file=recipe, **given)
     else:
-        config = resolve_config(registry, data, recipe, **given)
+        config = resolve_config(registry, data, recipe, part_options=sets, **given)
     if dry_run:
         out.print_json(json.dumps(config.to_dict()))
         return
     if out_dir is None and launched_by_torchrun():
         raise ConfigError("Under torchrun, pass --out RUN_DIR so that every process writes to the same run.")
-    run_dir = out_dir or default_run_dir(RUNS_DIR, f"{recipe or 'custom'}-{data}")
+    name = Path(recipe).stem if from_file else recipe or "custom"
+    run_dir = out_dir or default_run_dir(RUNS_DIR, f"{name}-{data}")
+    name = name if from_file else config.recipe or "custom"
     trainer = Trainer(config, run_dir, registry=registry, resume=resume, overwrite=overwrite, progress=not quiet)
     trainer.setup()
     previous_handlers = _install_stop_handlers(trainer)
@@ -171,7 +155,7 @@ def train(
     if trainer.strategy.world_size > 1:
         action += f" on {trainer.strategy.world_size} processes"
     if main:
-        err.print(f"{action} [bold]{config.recipe or 'custom'}[/] ({config.generator} x {config.discriminator} x {config.loss}) on [bold]{data}[/] -> {run_dir}", highlight=False)
+        err.print(f"{action} [bold]{name}[/] ({config.generator} x {config.discriminator} x {config.loss}) on [bold]{data}[/] -> {run_dir}", highlight=False)
     try:
         result = trainer.fit()
     finally:

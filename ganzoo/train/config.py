@@ -11,55 +11,34 @@ from __future__ import annotations
 import dataclasses
 import json
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import ConfigError, GanzooWarning
+from ganzoo.options import ON_NAN, PRECISIONS, add_options, check_option, identity_options, training_options
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
+from ganzoo.train.part_options import PARTS, check_part_options, keep_accepted, part_spec
 
-PRECISIONS = ("fp32", "bf16", "fp16")
-ON_NAN = ("stop", "rollback")
+__all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "replace", "resolve_config", "run_identity", "validate_config"]
 
 
 @dataclass
+@add_options()
 class TrainConfig:
-    """Everything a training run depends on. Parts are registry names, never import paths."""
+    """Everything a training run depends on. Parts are registry names, never import paths.
+
+    Besides the fields below, it has one field per training option, declared once with its
+    default, help and checks in :class:`ganzoo.options.TrainingOptions`.
+    """
 
     dataset: str  # registry name of the dataset
     generator: str  # registry name of the generator
     discriminator: str  # registry name of the discriminator
     loss: str  # registry name of the loss
-    recipe: str | None = None  # the recipe the defaults came from, if any
-    conditional: bool = False  # feed class labels to both networks
-    latent_dim: int = 100  # size of z
-    image_size: int | None = None  # square side of the images; None = the dataset's own
-    batch_size: int = 64  # real images per discriminator step
-    steps: int = 5000  # generator steps in total
-    lr_g: float = 2e-4  # Adam learning rate of the generator
-    lr_d: float = 2e-4  # Adam learning rate of the discriminator
-    betas: tuple[float, float] = (0.5, 0.999)  # Adam betas of both optimisers
-    d_steps: int = 1  # discriminator steps per generator step
-    ema_decay: float = 0.0  # EMA of the generator weights; 0 = off
-    generator_options: dict = field(default_factory=dict)  # extra keyword arguments of the generator factory
-    discriminator_options: dict = field(default_factory=dict)  # ... of the discriminator factory
-    loss_options: dict = field(default_factory=dict)  # ... of the loss factory
-    seed: int = 0  # seeds weights, data order, latents
-    precision: str = "fp32"  # fp32 | bf16 | fp16
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
-    compile: bool = False  # torch.compile the networks (the first steps compile, ~30 s on a CPU)
-    channels_last: bool = False  # NHWC memory layout for convolutional networks
-    profile: bool = False  # time each section of a step (synchronises the device; slower)
-    eval_every: int = 0  # steps between evaluations appended to metrics.jsonl; 0 = off
-    eval_n: int = 2000  # generated samples per evaluation during training
-    eval_metrics: str = "fid,kid"  # metrics of those evaluations
-    log_every: int = 50  # steps between metrics.jsonl records
-    sample_every: int = 500  # steps between sample grids (and one at the end)
-    checkpoint_every: int = 1000  # steps between checkpoints (and one at the end)
-    keep: int = 3  # checkpoints kept; 0 = all
-    on_nan: str = "stop"  # stop | rollback (to the last checkpoint, halving both learning rates)
-    data_root: str | None = None  # resolved data folder (recorded for reproducibility)
+    recipe: str | None = None  # the registered recipe the defaults came from, if any
+    recipe_file: str | None = None  # the TOML recipe file the defaults came from, if any
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every field."""
@@ -93,20 +72,33 @@ class TrainConfig:
         return cls.from_dict(data["config"])
 
 
-_RECIPE_FIELDS = [f for f in Recipe.default_fields() if f not in {"generator", "discriminator", "loss"}]
+def resolve_config(
+    registry: Registry,
+    dataset: str,
+    recipe: str | Recipe | None = None,
+    *,
+    part_options: dict[str, dict] | None = None,
+    **overrides: Any,
+) -> TrainConfig:
+    """Recipe defaults + overrides (``None`` = not given) -> a validated :class:`TrainConfig`.
 
-
-def resolve_config(registry: Registry, dataset: str, recipe: str | None = None, **overrides: Any) -> TrainConfig:
-    """Recipe defaults + overrides (``None`` = not given) -> a validated :class:`TrainConfig`."""
+    ``recipe`` is a registered recipe's name, or a :class:`Recipe` object (a recipe file's, see
+    :mod:`ganzoo.train.recipe_file`). ``part_options`` (``{"loss": {"gp_weight": 5}}``, from
+    ``--set``) is merged over the options the recipe gives each part. When an override replaces
+    a part, the recipe's options for it that the new part accepts are kept, the rest dropped
+    with a warning.
+    """
     overrides = {k: v for k, v in overrides.items() if v is not None}
     known = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(overrides) - known)
     if unknown:
         raise ConfigError(f"Unknown configuration keys: {', '.join(unknown)}.")
-    if recipe is not None:
+    if isinstance(recipe, Recipe):
+        base = recipe
+    elif recipe is not None:
         base = registry.recipe(recipe)
     else:
-        missing = [part for part in ("generator", "discriminator", "loss") if part not in overrides]
+        missing = [part for part in PARTS if part not in overrides]
         if missing:
             raise ConfigError(
                 f"Name a recipe (e.g. `ganzoo train vanilla --data {dataset}`) or all three parts; missing: "
@@ -114,48 +106,38 @@ def resolve_config(registry: Registry, dataset: str, recipe: str | None = None, 
                 + ". See `ganzoo list recipes`."
             )
         base = Recipe(name="custom", generator=overrides["generator"], discriminator=overrides["discriminator"], loss=overrides["loss"])
-    values = {name: getattr(base, name) for name in ("generator", "discriminator", "loss", *_RECIPE_FIELDS)}
+    values = {name: getattr(base, name) for name in Recipe.default_fields()}
     values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
-    for part in ("generator", "discriminator", "loss"):
-        # a recipe's options were written for its own part, not for a replacement
+    for part in PARTS:
+        # a recipe's options were written for its own part: keep those a replacement accepts
         if overrides.get(part, values[part]) != values[part] and f"{part}_options" not in overrides:
-            values[f"{part}_options"] = {}
+            spec = part_spec(registry, part, overrides[part])
+            values[f"{part}_options"] = keep_accepted(part, spec, values[f"{part}_options"], f"recipe {base.name!r}")
     values.update(overrides)
-    config = TrainConfig(dataset=dataset, recipe=recipe, **values)
-    config.betas = tuple(config.betas)
+    for part, options in (part_options or {}).items():
+        if part not in PARTS:
+            raise ConfigError(f"Part options are for {', '.join(PARTS)}; got {part!r}.")
+        values[f"{part}_options"] = {**values[f"{part}_options"], **options}
+    config = TrainConfig(dataset=dataset, recipe=recipe if isinstance(recipe, str) else None, **values)
+    if isinstance(config.betas, list):
+        config.betas = tuple(config.betas)
     validate_config(registry, config)
     return config
 
 
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise ConfigError(message)
-
-
 def validate_config(registry: Registry, config: TrainConfig) -> None:
     """Raise ConfigError when a value is out of range or the parts do not fit together."""
-    for name in ("steps", "batch_size", "latent_dim", "d_steps", "log_every", "sample_every", "checkpoint_every"):
-        value = getattr(config, name)
-        _check(isinstance(value, int) and value > 0, f"--{name.replace('_', '-')} must be a positive whole number; got {value!r}.")
-    for name in ("lr_g", "lr_d"):
-        value = getattr(config, name)
-        _check(value > 0 and value < 1, f"--{name.replace('_', '-')} must be between 0 and 1 (exclusive); got {value!r}.")
-    _check(len(config.betas) == 2 and all(0 <= b < 1 for b in config.betas), f"--betas must be two numbers in [0, 1); got {config.betas!r}.")
-    _check(0 <= config.ema_decay < 1, f"--ema-decay must be in [0, 1) (0 turns EMA off); got {config.ema_decay!r}.")
-    _check(config.keep >= 0, f"--keep must be 0 (keep all) or more; got {config.keep!r}.")
-    _check(config.eval_every >= 0, f"--eval-every must be 0 (off) or a positive number of steps; got {config.eval_every!r}.")
-    _check(config.eval_n >= 2, f"--eval-n must be at least 2; got {config.eval_n!r}.")
+    for option in training_options():
+        check_option(option.name, getattr(config, option.name))
     if config.eval_every:
         from ganzoo.evaluate.metrics import parse_metrics
 
         parse_metrics(config.eval_metrics)
-    _check(config.seed >= 0, f"--seed must be 0 or more; got {config.seed!r}.")
-    _check(config.image_size is None or 8 <= config.image_size <= 1024, f"--image-size must be between 8 and 1024; got {config.image_size!r}.")
-    _check(config.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}; got {config.precision!r}.")
-    _check(config.on_nan in ON_NAN, f"--on-nan must be one of {', '.join(ON_NAN)}; got {config.on_nan!r}.")
 
     data = registry.dataset(config.dataset)
-    parts = {"generator": registry.generator(config.generator), "discriminator": registry.discriminator(config.discriminator), "loss": registry.loss(config.loss)}
+    parts = {part: part_spec(registry, part, getattr(config, part)) for part in PARTS}
+    for kind, spec in parts.items():
+        check_part_options(kind, spec, getattr(config, f"{kind}_options"))
     if config.conditional:
         _check(
             data.num_classes > 0,
@@ -175,6 +157,17 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
             GanzooWarning,
             stacklevel=2,
         )
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ConfigError(message)
+
+
+def run_identity(config: TrainConfig) -> dict[str, Any]:
+    """What defines a run, as JSON values: its recipe, parts, dataset and every option that may not change on resume."""
+    data = json.loads(json.dumps(config.to_dict()))  # tuples nested in part options become lists, as when read back
+    return {key: data[key] for key in ("recipe", "dataset", *PARTS, *identity_options())}
 
 
 def replace(config: TrainConfig, **changes: Any) -> TrainConfig:

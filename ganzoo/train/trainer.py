@@ -23,7 +23,7 @@ from ganzoo.errors import CheckpointError, RunError
 from ganzoo.registry import Registry
 from ganzoo.train.build import Shapes, build_discriminator, build_generator, build_loss, shapes_for
 from ganzoo.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
-from ganzoo.train.config import TrainConfig
+from ganzoo.train.config import TrainConfig, run_identity
 from ganzoo.train.ema import EMA
 from ganzoo.train.images import save_grid
 from ganzoo.train.precision import Precision
@@ -195,18 +195,8 @@ class Trainer:
 
     # -- state ------------------------------------------------------------------------------
     def _identity(self) -> dict[str, Any]:
-        c = self.config
-        return {
-            "recipe": c.recipe,
-            "generator": c.generator,
-            "discriminator": c.discriminator,
-            "loss": c.loss,
-            "dataset": c.dataset,
-            "image_shape": list(self.shapes.image_shape),
-            "num_classes": self.shapes.num_classes,
-            "latent_dim": self.shapes.latent_dim,
-            "precision": c.precision,
-        }
+        shapes = {"image_shape": list(self.shapes.image_shape), "num_classes": self.shapes.num_classes}
+        return {**run_identity(self.config), **shapes}  # recipe, parts, dataset, options fixed on resume; shapes
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers."""
@@ -246,7 +236,7 @@ class Trainer:
         step, state, meta = load_checkpoint(self.run_dir)
         saved = meta.get("identity", {})
         current = self._identity()
-        different = {k: (saved.get(k), v) for k, v in current.items() if k != "precision" and saved.get(k) != v}
+        different = {k: (saved[k], v) for k, v in current.items() if k != "precision" and k in saved and saved[k] != v}
         if different:
             detail = "; ".join(f"{k}: checkpoint {a!r}, now {b!r}" for k, (a, b) in different.items())
             raise CheckpointError(f"The checkpoint of step {step} in {self.run_dir} was made for another model ({detail}). Resume with the run's own configuration.")
