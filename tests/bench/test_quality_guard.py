@@ -31,7 +31,7 @@ def test_a_smoke_run_trains_reports_and_fails_the_thresholds(tmp_path, data_root
     """Two steps cannot draw digits: the guard must train the cell, write its report, and exit 1."""
     report = tmp_path / "quality"
     command = [sys.executable, "benchmarks/quality.py", "--recipes", "vanilla", "--data", "mnist", "--steps", "2", "--eval-n", "50",
-               "--out", str(tmp_path / "results"), "--report", str(report), "--quiet"]  # fmt: skip
+               "--out", str(tmp_path / "results"), "--report", str(report), "--quiet", "--no-docs"]  # fmt: skip
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
     rows = json.loads(report.with_suffix(".json").read_text())
