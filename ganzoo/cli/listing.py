@@ -24,6 +24,10 @@ def _details(entry: Entry) -> str:
             return f"use as {value.name}:ARGUMENT"
         c, h, w = value.image_shape
         return f"{c}x{h}x{w}, {value.num_classes or 'no'} classes"
+    if getattr(value, "regularizer", False):
+        return f"regulariser: use as LOSS+{value.name}"
+    if entry.kind == "augmentation":
+        return "real and fake images, before D"
     conditional = getattr(value, "conditional", False)
     return {True: "conditional", None: "conditional or not", False: "unconditional"}[conditional]
 
@@ -34,7 +38,7 @@ def list_entries(
     kind: Optional[str] = typer.Argument(None, help=f"One of: {', '.join(KINDS.values())} (singular works too). Omit for all."),
     pattern: Optional[str] = typer.Argument(None, help="fnmatch pattern on the names, e.g. '*gan*'."),
 ) -> None:
-    """List registered generators, discriminators, losses, recipes and datasets."""
+    """List registered generators, discriminators, losses, augmentations, recipes and datasets."""
     registry = get_registry()
     if kind is not None:
         try:

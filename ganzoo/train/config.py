@@ -45,6 +45,9 @@ class TrainConfig:
     generator_options: dict = field(default_factory=dict)  # extra keyword arguments of the generator factory
     discriminator_options: dict = field(default_factory=dict)  # ... of the discriminator factory
     loss_options: dict = field(default_factory=dict)  # ... of the loss factory
+    augment: str | None = None  # registry name of the augmentation applied before D; None = off
+    augment_options: dict = field(default_factory=dict)  # ... of the augmentation factory
+    limit: int = 0  # train on the first N images of the dataset only; 0 = all
     seed: int = 0  # seeds weights, data order, latents
     precision: str = "fp32"  # fp32 | bf16 | fp16
     device: str = "auto"  # auto | cpu | cuda | cuda:N
@@ -149,6 +152,7 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
         from ganzoo.evaluate.metrics import parse_metrics
 
         parse_metrics(config.eval_metrics)
+    _check(config.limit == 0 or config.limit >= config.batch_size, f"--limit must be 0 (all images) or at least --batch-size; got {config.limit!r}.")
     _check(config.seed >= 0, f"--seed must be 0 or more; got {config.seed!r}.")
     _check(config.image_size is None or 8 <= config.image_size <= 1024, f"--image-size must be between 8 and 1024; got {config.image_size!r}.")
     _check(config.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}; got {config.precision!r}.")
@@ -167,7 +171,11 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
             raise ConfigError(f"The {kind} {spec.name!r} needs class labels, but this run is unconditional. Use a conditional recipe or add --conditional.")
         if spec.conditional is False and config.conditional and kind != "loss":
             raise ConfigError(f"The {kind} {spec.name!r} cannot use class labels, but this run is conditional. Choose a {kind} that accepts labels (see `ganzoo list {kind}s`).")
-    penalty = getattr(parts["loss"].factory, "penalizes_gradients", False)
+    if parts["loss"].regularizer:
+        raise ConfigError(f"{config.loss!r} is a regulariser: add it to a loss, e.g. --loss bce+{config.loss}.")
+    if config.augment is not None:
+        registry.augmentation(config.augment)
+    penalty = "double_backward" in parts["loss"].needs
     if penalty and parts["discriminator"].uses_batchnorm:
         warnings.warn(
             f"Loss {config.loss!r} penalises the critic's per-sample gradients, but discriminator {config.discriminator!r} uses BatchNorm, "
