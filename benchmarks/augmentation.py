@@ -36,7 +36,8 @@ def _key(row: dict) -> tuple:
 
 def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, reference, spec, run: Path) -> dict:
     config = resolve_config(
-        registry, data, args.recipe, steps=args.steps, limit=args.limit, seed=seed, augment=None if augment == "none" else augment,
+        registry, data, args.recipe, steps=args.steps, limit=args.limit, seed=seed,
+        augment=None if augment == "none" else augment,
         log_every=max(1, args.steps // 20), sample_every=args.steps, checkpoint_every=args.steps, device=args.device,
     )  # fmt: skip
     start = time.perf_counter()
@@ -44,7 +45,9 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
     result = trainer.fit()
     wall = time.perf_counter() - start
     generator = trainer.ema.model if trainer.ema is not None else trainer.G
-    evaluation = evaluate_generator(generator, reference, dataset=spec, n=args.eval_n, metrics="fid,kid", n_real=args.eval_n)
+    evaluation = evaluate_generator(
+        generator, reference, dataset=spec, n=args.eval_n, metrics="fid,kid", n_real=args.eval_n
+    )
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     return {
         "recipe": args.recipe, "data": data, "limit": args.limit, "steps": args.steps, "augment": augment, "seed": seed,
@@ -55,7 +58,10 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
 
 def _table(rows: list[dict]) -> list[str]:
     """Mean FID per (data, augment) over seeds, with the spread."""
-    lines = ["| data | augment | seeds | FID (mean) | FID (min-max) | KID (mean) | final ADA p |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| data | augment | seeds | FID (mean) | FID (min-max) | KID (mean) | final ADA p |",
+        "|---|---|---|---|---|---|---|",
+    ]
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault((row["data"], row["augment"]), []).append(row)
@@ -80,7 +86,9 @@ def main() -> None:
     parser.add_argument("--eval-n", type=int, default=2000)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="augmentation", help="results file stem in benchmarks/results/")
-    parser.add_argument("--merge", action="store_true", help="keep the rows of an existing results file that this run does not redo")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the rows of an existing results file that this run does not redo"
+    )
     args = parser.parse_args()
     command = invocation()
     registry = get_registry()
@@ -91,18 +99,26 @@ def main() -> None:
             for augment in args.augments.split(","):
                 for seed in (int(s) for s in args.seeds.split(",")):
                     run = Path(tmp) / f"{data}-{augment}-{seed}"
-                    row = {**_train_and_evaluate(args, registry, data, augment, seed, reference, spec, run), "command": command}
+                    row = {
+                        **_train_and_evaluate(args, registry, data, augment, seed, reference, spec, run),
+                        "command": command,
+                    }
                     rows.append(row)
                     print(json.dumps({k: v for k, v in row.items() if k != "eval_protocol"}), flush=True)
     path = RESULTS / f"{args.out}.json"
     if args.merge:
         rows = merged_rows(path, rows, key=_key)
-    record = {"command": command, "rows": rows, "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "load_avg_at_end": os.getloadavg()}}
+    record = {
+        "command": command,
+        "rows": rows,
+        "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "load_avg_at_end": os.getloadavg()},
+    }
     path.write_text(json.dumps(record, indent=2) + "\n")
     commands = sorted({r["command"] for r in rows})
     head = [
         f"Commands: {', '.join(f'`{c}`' for c in commands)}.",
-        f"FID/KID with the dataset's extractor on {args.eval_n} samples against the test split; training on the first --limit images only.",
+        f"FID/KID with the dataset's extractor on {args.eval_n} samples against the test split; "
+        "training on the first --limit images only.",
         "",
     ]
     (RESULTS / f"{args.out}.md").write_text("\n".join(head + _table(rows)) + "\n")

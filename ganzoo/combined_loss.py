@@ -21,7 +21,9 @@ SEPARATOR = "+"
 
 
 class CombinedLoss:
-    """The sum of a loss and its regularisers, phase by phase; stats are merged (a clash is prefixed with the part's name)."""
+    """The sum of a loss and its regularisers, phase by phase.
+
+    Stats are merged; a name that two parts report is prefixed with the later part's name."""
 
     def __init__(self, parts: list[tuple[str, Loss]]):
         self.parts = parts
@@ -70,10 +72,15 @@ def _dispatching_factory(specs: list[PartSpec]) -> Callable[..., CombinedLoss]:
     def factory(**options: Any) -> CombinedLoss:
         per_part: dict[str, dict[str, Any]] = {spec.name: {} for spec in specs}
         for option, value in options.items():
-            takers = [n for n, (named, anything) in accepted.items() if anything or any(p.name == option for p in named)]
+            takers = [
+                n for n, (named, anything) in accepted.items() if anything or any(p.name == option for p in named)
+            ]
             if not takers:
                 known = sorted({p.name for named, _ in accepted.values() for p in named})
-                raise TypeError(f"no part of {'+'.join(per_part)} takes the option {option!r}; options: {', '.join(known) or 'none'}")
+                raise TypeError(
+                    f"no part of {'+'.join(per_part)} takes the option {option!r}; "
+                    f"options: {', '.join(known) or 'none'}"
+                )
             for name in takers:
                 per_part[name][option] = value
         return CombinedLoss([(spec.name, spec.factory(**per_part[spec.name])) for spec in specs])
@@ -90,12 +97,18 @@ def combined_spec(name: str, specs: list[PartSpec]) -> PartSpec:
     """The registry entry of ``name`` (``LOSS+REGULARIZER...``) built from its parts' entries."""
     base, *regularizers = specs
     if base.regularizer:
-        raise ConfigError(f"{name!r} starts with the regulariser {base.name!r}; a combined loss is a loss first, then regularisers (e.g. 'bce+{base.name}').")
+        raise ConfigError(
+            f"{name!r} starts with the regulariser {base.name!r}; "
+            f"a combined loss is a loss first, then regularisers (e.g. 'bce+{base.name}')."
+        )
     if not regularizers:
         raise ConfigError(f"{name!r} names no regulariser after {base.name!r}.")
     for spec in regularizers:
         if not spec.regularizer:
-            raise ConfigError(f"{spec.name!r} in {name!r} is a loss, not a regulariser; a combined loss is one loss plus regularisers (see `ganzoo list losses`).")
+            raise ConfigError(
+                f"{spec.name!r} in {name!r} is a loss, not a regulariser; "
+                "a combined loss is one loss plus regularisers (see `ganzoo list losses`)."
+            )
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
         raise ConfigError(f"{name!r} names a part twice.")

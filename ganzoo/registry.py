@@ -85,7 +85,10 @@ class Registry:
         if kind in _PARTS:
             unknown = [need for need in value.needs if need not in NEEDS]
             if isinstance(value.needs, str) or unknown:
-                raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} with needs={value.needs!r}; needs is a tuple of: {', '.join(NEEDS)}.")
+                raise PluginError(
+                    f"Plugin {plugin!r} registered {kind} {name!r} with needs={value.needs!r}; "
+                    f"needs is a tuple of: {', '.join(NEEDS)}."
+                )
         existing = self._entries[kind].get(name)
         if existing is not None and not override:
             raise PluginError(
@@ -200,7 +203,10 @@ class PluginRegistrar:
         self._stage("loss", PartSpec(name, factory, **meta), override)
 
     def add_augmentation(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
-        """Register an augmentation factory ``factory(**options)`` returning a :class:`~ganzoo.protocols.Augmentation`."""
+        """Register an augmentation factory ``factory(**options)``.
+
+        It returns a :class:`~ganzoo.protocols.Augmentation`; ``meta`` as for the other parts.
+        """
         meta.setdefault("conditional", None)
         self._stage("augmentation", PartSpec(name, factory, **meta), override)
 

@@ -269,7 +269,8 @@ def _through_checkpoint(state) -> object:
 def _same_state(a, b) -> bool:
     tensors_a, tree_a = flatten_state(a, "part")
     tensors_b, tree_b = flatten_state(b, "part")
-    return tree_a == tree_b and tensors_a.keys() == tensors_b.keys() and all(torch.equal(tensors_a[k], tensors_b[k]) for k in tensors_a)
+    same_keys = tree_a == tree_b and tensors_a.keys() == tensors_b.keys()
+    return same_keys and all(torch.equal(tensors_a[k], tensors_b[k]) for k in tensors_a)
 
 
 def _state_round_trip(build: Callable[[], object], run: Callable[[object, int], object]) -> str | None:
@@ -336,7 +337,10 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
         loss.discriminator_loss(_context("discriminator", D, real, fake))[0].backward()
         loss.generator_loss(_context("generator", D, real, fake.clone().requires_grad_(True)))[0].backward()
         if record.get("double_backward") and "double_backward" not in spec.needs:
-            return "backpropagates through D's input gradient but does not declare needs=('double_backward',) in its registry entry"
+            return (
+                "backpropagates through D's input gradient but does not declare needs=('double_backward',) "
+                "in its registry entry"
+            )
         return None
 
     def run(loss, step):
@@ -362,13 +366,19 @@ def check_augmentation(name: str, registry: Registry | None = None) -> list[Chec
             images = torch.rand(BATCH, *shape).mul(2).sub(1).requires_grad_(True)
             out = augmentation(images, torch.Generator().manual_seed(0))
             if tuple(out.shape) != tuple(images.shape) or not out.is_floating_point() or not torch.isfinite(out).all():
-                return f"returned {out.dtype} of shape {tuple(out.shape)} for images of shape {tuple(images.shape)}; expected finite floats of the same shape"
+                return (
+                    f"returned {out.dtype} of shape {tuple(out.shape)} for images of shape {tuple(images.shape)}; "
+                    "expected finite floats of the same shape"
+                )
             out.square().sum().backward()
             if images.grad is None or not torch.isfinite(images.grad).all():
                 return "no finite gradient reaches the images: the generator could not be trained through it"
             again = augmentation(images.detach(), torch.Generator().manual_seed(0))
             if not torch.equal(out.detach(), again):
-                return "the same generator seed gives different outputs: randomness must come only from the generator argument"
+                return (
+                    "the same generator seed gives different outputs: "
+                    "randomness must come only from the generator argument"
+                )
         return None
 
     def adapt(augmentation, step):
@@ -378,7 +388,8 @@ def check_augmentation(name: str, registry: Registry | None = None) -> list[Chec
         with torch.no_grad():
             D.weight.fill_(1.0)
         real, fake = _batches(step)
-        ctx = _context("discriminator", D, real, fake, step, augment=lambda x: augmentation(x, torch.Generator().manual_seed(step)))
+        seeded = lambda x: augmentation(x, torch.Generator().manual_seed(step))  # noqa: E731
+        ctx = _context("discriminator", D, real, fake, step, augment=seeded)
         ctx.D(ctx.real)
         stats = augmentation.update(ctx) or {}
         problem = _stats_problem("update", stats)

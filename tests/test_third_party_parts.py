@@ -44,11 +44,31 @@ def site(tmp_path_factory):
 
 
 def _ganzoo(site, *args):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]), "COLUMNS": "250", "OMP_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+        "COLUMNS": "250",
+        "OMP_NUM_THREADS": "1",
+    }
     return subprocess.run([sys.executable, "-m", "ganzoo", *args], capture_output=True, text=True, env=env, timeout=300)
 
 
-ARGS = ["vanilla", "--data", "mnist", "--loss", "my-ragan+my-r1", "--augment", "my-shift", "--batch-size", "16", "--log-every", "1", "--checkpoint-every", "3", "-q"]
+ARGS = [
+    "vanilla",
+    "--data",
+    "mnist",
+    "--loss",
+    "my-ragan+my-r1",
+    "--augment",
+    "my-shift",
+    "--batch-size",
+    "16",
+    "--log-every",
+    "1",
+    "--checkpoint-every",
+    "3",
+    "-q",
+]
 
 
 def test_the_documented_plugin_passes_the_kit_and_trains_from_the_cli(site, tmp_path):

@@ -21,11 +21,30 @@ from ganzoo.protocols import PhaseContext, Stats
 
 
 class AdaptiveAugment:
-    """ADA with target r_t ``target``, adjusted every ``interval`` D updates at a speed of 0 -> 1 in ``kimg`` thousand images."""
+    """ADA aiming at r_t = ``target``: ``p`` is adjusted every ``interval`` D updates, at a speed of 0 -> 1
+    in ``kimg`` thousand images."""
 
-    def __init__(self, target: float = 0.6, interval: int = 4, kimg: float = 100.0, p: float = 0.0, translation: float = 0.125, cutout: float = 0.5):
-        if not (0 < target < 1 and interval >= 1 and kimg > 0 and 0 <= p <= 1 and 0 <= translation < 0.5 and 0 <= cutout <= 1):
-            raise ValueError("ada needs 0 < target < 1, interval >= 1, kimg > 0, 0 <= p <= 1, 0 <= translation < 0.5 and 0 <= cutout <= 1")
+    def __init__(
+        self,
+        target: float = 0.6,
+        interval: int = 4,
+        kimg: float = 100.0,
+        p: float = 0.0,
+        translation: float = 0.125,
+        cutout: float = 0.5,
+    ):
+        if not (
+            0 < target < 1
+            and interval >= 1
+            and kimg > 0
+            and 0 <= p <= 1
+            and 0 <= translation < 0.5
+            and 0 <= cutout <= 1
+        ):
+            raise ValueError(
+                "ada needs 0 < target < 1, interval >= 1, kimg > 0, 0 <= p <= 1, "
+                "0 <= translation < 0.5 and 0 <= cutout <= 1"
+            )
         self.target, self.interval, self.kimg = target, interval, kimg
         self.translation, self.cutout = translation, cutout
         self.p = float(p)
@@ -52,14 +71,19 @@ class AdaptiveAugment:
     def update(self, ctx: PhaseContext) -> Stats:
         """After each discriminator update: accumulate sign(D(x_real)); every ``interval`` updates, adjust ``p``."""
         if ctx.real_scores is None:
-            raise PluginError("Augmentation 'ada' adapts to D's scores of the real batch, but the loss never called ctx.D(ctx.real, ...).")
+            raise PluginError(
+                "Augmentation 'ada' adapts to D's scores of the real batch, "
+                "but the loss never called ctx.D(ctx.real, ...)."
+            )
         scores = ctx.real_scores.detach().float()
         self.sign_sum = self.sign_sum.to(scores.device) + scores.sign().sum().double()
         self.count += scores.numel()
         if (ctx.d_step + 1) % self.interval == 0:
             rt = ctx.mean_across_processes(self.sign_sum / self.count)
             self.rt = float(rt)
-            step = math.copysign(self.count / (self.kimg * 1000), self.rt - self.target) if self.rt != self.target else 0.0
+            step = (
+                math.copysign(self.count / (self.kimg * 1000), self.rt - self.target) if self.rt != self.target else 0.0
+            )
             self.p = min(max(self.p + step, 0.0), 1.0)
             self.sign_sum, self.count = torch.zeros((), dtype=torch.float64, device=scores.device), 0
         return {"ada_p": torch.tensor(self.p), "ada_rt": torch.tensor(self.rt)}

@@ -25,7 +25,9 @@ class DiffAugment:
         if unknown or not names:
             raise ValueError(f"diffaugment policy {policy!r}: use a comma-separated subset of {', '.join(POLICIES)}")
         if not (0 <= translation < 0.5 and 0 <= cutout <= 1):
-            raise ValueError(f"diffaugment needs 0 <= translation < 0.5 and 0 <= cutout <= 1; got {translation}, {cutout}")
+            raise ValueError(
+                f"diffaugment needs 0 <= translation < 0.5 and 0 <= cutout <= 1; got {translation}, {cutout}"
+            )
         self.policy, self.translation, self.cutout = names, translation, cutout
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -42,7 +44,9 @@ class DiffAugment:
     def _translation(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         sh, sw = ops.shift_sizes(images, self.translation)
         n = len(images)
-        return ops.translate(images, ops.integers(generator, n, -sh, sh + 1), ops.integers(generator, n, -sw, sw + 1), (sh, sw))
+        return ops.translate(
+            images, ops.integers(generator, n, -sh, sh + 1), ops.integers(generator, n, -sw, sw + 1), (sh, sw)
+        )
 
     def _cutout(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         size = ops.shift_sizes(images, self.cutout)

@@ -52,7 +52,9 @@ def scale_contrast(images: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
     return (images - mean) * _per_sample(factor, images) + mean
 
 
-def translate(images: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, max_shift: tuple[int, int], mode: str = "constant") -> torch.Tensor:
+def translate(
+    images: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, max_shift: tuple[int, int], mode: str = "constant"
+) -> torch.Tensor:
     """Move image i by (dy[i], dx[i]) whole pixels, |dy| <= max_shift[0], |dx| <= max_shift[1].
 
     Uncovered pixels are 0 (``mode="constant"``, DiffAugment) or mirror the border (``"reflect"``, ADA).
@@ -67,8 +69,12 @@ def translate(images: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, max_shif
     return padded.permute(0, 2, 3, 1)[index, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
 
 
-def cut_out(images: torch.Tensor, cy: torch.Tensor, cx: torch.Tensor, size: tuple[int, int], keep: torch.Tensor | None = None) -> torch.Tensor:
-    """Zero a ``size`` rectangle centred at (cy[i], cx[i]) in image i (clipped at the border); ``keep[i]`` skips image i."""
+def cut_out(
+    images: torch.Tensor, cy: torch.Tensor, cx: torch.Tensor, size: tuple[int, int], keep: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Zero a ``size`` rectangle centred at (cy[i], cx[i]) in image i, clipped at the border.
+
+    Where ``keep[i]`` is true, image i is left whole."""
     _, _, height, width = images.shape
     device = images.device
     top, left = cy.to(device).view(-1, 1) - size[0] // 2, cx.to(device).view(-1, 1) - size[1] // 2

@@ -81,9 +81,17 @@ def train(
     data: str = typer.Option(..., "--data", "-d", help="Dataset name (see `ganzoo list datasets`)."),
     generator: Optional[str] = typer.Option(None, help="Generator name; overrides the recipe's."),
     discriminator: Optional[str] = typer.Option(None, help="Discriminator name; overrides the recipe's."),
-    loss: Optional[str] = typer.Option(None, help="Loss name; overrides the recipe's. LOSS+REGULARIZER adds a regulariser, e.g. bce+r1."),
-    augment: Optional[str] = typer.Option(None, help="Augmentation applied to real and fake images before D (see `ganzoo list augmentations`), e.g. diffaugment or ada. (default: none)"),
-    limit: Optional[int] = typer.Option(None, help="Train on the first N images of the dataset only; 0 = all. (default: 0)"),
+    loss: Optional[str] = typer.Option(
+        None, help="Loss name; overrides the recipe's. LOSS+REGULARIZER adds a regulariser, e.g. bce+r1."
+    ),
+    augment: Optional[str] = typer.Option(
+        None,
+        help="Augmentation of real and fake images before D, e.g. diffaugment or ada "
+        "(see `ganzoo list augmentations`). (default: none)",
+    ),
+    limit: Optional[int] = typer.Option(
+        None, help="Train on the first N images of the dataset only; 0 = all. (default: 0)"
+    ),
     steps: Optional[int] = typer.Option(None, help="Generator steps in total. (default: the recipe's)"),
     batch_size: Optional[int] = typer.Option(None, help="Real images per discriminator step. (default: the recipe's)"),
     lr_g: Optional[float] = typer.Option(None, help="Generator learning rate (Adam). (default: the recipe's)"),

@@ -72,7 +72,8 @@ def build_augmentation(registry: Registry, config: TrainConfig) -> Augmentation 
     spec = registry.augmentation(config.augment)
     augmentation = _call("augmentation", spec.name, spec.factory, **config.augment_options)
     if not callable(augmentation):
-        raise PluginError(f"Augmentation {spec.name!r} built a {type(augmentation).__name__}, which cannot be called on images.")
+        built = type(augmentation).__name__
+        raise PluginError(f"Augmentation {spec.name!r} built a {built}, which cannot be called on images.")
     return augmentation
 
 

@@ -152,7 +152,8 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
         from ganzoo.evaluate.metrics import parse_metrics
 
         parse_metrics(config.eval_metrics)
-    _check(config.limit == 0 or config.limit >= config.batch_size, f"--limit must be 0 (all images) or at least --batch-size; got {config.limit!r}.")
+    limit_ok = config.limit == 0 or config.limit >= config.batch_size
+    _check(limit_ok, f"--limit must be 0 (all images) or at least --batch-size; got {config.limit!r}.")
     _check(config.seed >= 0, f"--seed must be 0 or more; got {config.seed!r}.")
     _check(config.image_size is None or 8 <= config.image_size <= 1024, f"--image-size must be between 8 and 1024; got {config.image_size!r}.")
     _check(config.precision in PRECISIONS, f"--precision must be one of {', '.join(PRECISIONS)}; got {config.precision!r}.")

@@ -25,7 +25,8 @@ from ganzoo.discovery import get_registry
 from ganzoo.errors import CheckpointError, RunError
 from ganzoo.registry import Registry
 from ganzoo.protocols import PhaseContext
-from ganzoo.train.build import Shapes, build_augmentation, build_discriminator, build_generator, build_loss, part_needs, shapes_for
+from ganzoo.train.build import Shapes, build_augmentation, build_discriminator, build_generator, build_loss, shapes_for
+from ganzoo.train.build import part_needs
 from ganzoo.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
 from ganzoo.train.config import TrainConfig
 from ganzoo.train.ema import EMA
@@ -162,7 +163,7 @@ class Trainer:
         self.D_eval = self.D  # what the generator phase calls
         if config.compile:
             self.G_train = torch.compile(self.G_train)
-            if "double_backward" not in self.needs:  # declared in the registry: no double backward through compiled graphs
+            if "double_backward" not in self.needs:  # declared in the registry; compiled graphs cannot double backward
                 self.D_train, self.D_eval = torch.compile(self.D_train), torch.compile(self.D)
         self.timer = PhaseTimer(config.profile, self.device)
         if config.eval_every and not any(isinstance(c, PeriodicEvaluation) for c in self.callbacks):
@@ -188,7 +189,9 @@ class Trainer:
         self._built = True
 
     def _rank_seed(self, stream: int, step: int = 0) -> int:
-        """Seed of a random stream (0 data order, 1 latents, 3 augmentation) for this process; rank 0 of a fresh run uses seed + stream."""
+        """Seed of a random stream (0 data order, 1 latents, 3 augmentation) for this process.
+
+        Rank 0 of a fresh run uses seed + stream."""
         rank = self.strategy.rank if self.strategy else 0
         return self.config.seed + stream + 1_000_003 * rank + 7_919 * step
 
@@ -216,8 +219,9 @@ class Trainer:
         }
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers, loss and augmentation state."""
-        rng = {"torch": torch.get_rng_state(), "latent": self.latent_rng.get_state(), "augment": self.augment_rng.get_state()}
+        """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers, part state."""
+        rng = {"torch": torch.get_rng_state(), "latent": self.latent_rng.get_state()}
+        rng["augment"] = self.augment_rng.get_state()
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         state = {
@@ -278,7 +282,9 @@ class Trainer:
                 try:
                     part.load_state_dict(state[name])
                 except (RuntimeError, KeyError, ValueError, TypeError) as error:
-                    raise CheckpointError(f"The checkpoint of step {step} holds {name} state that {type(part).__name__} cannot load: {error}") from error
+                    who = type(part).__name__
+                    message = f"The checkpoint of step {step} holds {name} state that {who} cannot load: {error}"
+                    raise CheckpointError(message) from error
         self.step = step
         if self.strategy.rank == 0:  # the saved random streams are rank 0's; other ranks start fresh ones
             self.batcher.load_state_dict(state["batcher"])

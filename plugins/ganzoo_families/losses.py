@@ -57,7 +57,9 @@ class MinimaxLoss(NonSaturatingLoss):
 
 
 class LeastSquaresLoss:
-    """Mao et al. 2017 (LSGAN): D minimises ``½E[(D(x)-b)²] + ½E[(D(G(z))-a)²]``, G minimises ``½E[(D(G(z))-c)²]``.
+    """Mao et al. 2017 (LSGAN).
+
+    D minimises ``½E[(D(x)-b)²] + ½E[(D(G(z))-a)²]``, G minimises ``½E[(D(G(z))-c)²]``.
 
     Defaults a=0, b=1, c=1 (the paper's 0-1 coding).
     """
@@ -128,7 +130,13 @@ def input_gradient(D: Callable[..., torch.Tensor], images: torch.Tensor, labels:
     return gradient
 
 
-def gradient_penalty(D: Callable[..., torch.Tensor], real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None, target: float = 1.0) -> torch.Tensor:
+def gradient_penalty(
+    D: Callable[..., torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    labels: torch.Tensor | None,
+    target: float = 1.0,
+) -> torch.Tensor:
     """Gulrajani et al. 2017: ``E[(||∇D(x̂)||₂ - target)²]`` on x̂ = αx + (1-α)G(z).
 
     α is drawn once per sample (not per pixel); the norm runs over all non-batch dimensions;
@@ -141,7 +149,9 @@ def gradient_penalty(D: Callable[..., torch.Tensor], real: torch.Tensor, fake: t
 
 
 class WassersteinGPLoss:
-    """WGAN-GP (Gulrajani et al. 2017): the critic minimises ``E[D(G(z))] - E[D(x)] + λ·GP``, G minimises ``-E[D(G(z))]``.
+    """WGAN-GP (Gulrajani et al. 2017).
+
+    The critic minimises ``E[D(G(z))] - E[D(x)] + λ·GP``, G minimises ``-E[D(G(z))]``.
 
     λ = 10 by default. The critic must not use BatchNorm (the penalty is per sample); the
     configuration check warns when it does. Registered with ``needs=("double_backward",)``.
@@ -155,7 +165,11 @@ class WassersteinGPLoss:
         penalty = gradient_penalty(ctx.D, ctx.real, ctx.fake, ctx.labels)
         distance = real_scores.mean() - fake_scores.mean()
         loss = -distance + self.gp_weight * penalty
-        return loss, {**_score_stats(real_scores, fake_scores), "gp": penalty.detach(), "wasserstein": distance.detach()}
+        return loss, {
+            **_score_stats(real_scores, fake_scores),
+            "gp": penalty.detach(),
+            "wasserstein": distance.detach(),
+        }
 
     def generator_loss(self, ctx):
         return -_scores(ctx, ctx.fake).mean(), {}
@@ -200,9 +214,24 @@ class LazyR1:
 
 @hookimpl
 def ganzoo_register(registry):
-    registry.add_loss("bce", NonSaturatingLoss, description="non-saturating GAN loss (binary cross-entropy with logits)", reference="Goodfellow et al. 2014, sec. 3")
-    registry.add_loss("minimax", MinimaxLoss, description="the original saturating minimax objective", reference="Goodfellow et al. 2014, eq. 1")
-    registry.add_loss("lsgan", LeastSquaresLoss, description="least squares, a=0 b=1 c=1", reference="Mao et al. 2017, Least Squares GANs")
+    registry.add_loss(
+        "bce",
+        NonSaturatingLoss,
+        description="non-saturating GAN loss (binary cross-entropy with logits)",
+        reference="Goodfellow et al. 2014, sec. 3",
+    )
+    registry.add_loss(
+        "minimax",
+        MinimaxLoss,
+        description="the original saturating minimax objective",
+        reference="Goodfellow et al. 2014, eq. 1",
+    )
+    registry.add_loss(
+        "lsgan",
+        LeastSquaresLoss,
+        description="least squares, a=0 b=1 c=1",
+        reference="Mao et al. 2017, Least Squares GANs",
+    )
     registry.add_loss("hinge", HingeLoss, description="hinge loss", reference="Lim & Ye 2017; Miyato et al. 2018")
     registry.add_loss(
         "wgan-gp",
@@ -211,7 +240,12 @@ def ganzoo_register(registry):
         reference="Gulrajani et al. 2017, Improved Training of Wasserstein GANs",
         needs=("double_backward",),
     )
-    registry.add_loss("ragan", RelativisticAverageLoss, description="relativistic average GAN loss (BCE form)", reference="Jolicoeur-Martineau 2018, The relativistic discriminator")
+    registry.add_loss(
+        "ragan",
+        RelativisticAverageLoss,
+        description="relativistic average GAN loss (BCE form)",
+        reference="Jolicoeur-Martineau 2018, The relativistic discriminator",
+    )
     registry.add_loss(
         "r1",
         LazyR1,

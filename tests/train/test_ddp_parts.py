@@ -13,8 +13,33 @@ import pytest
 @pytest.mark.slow
 def test_two_processes_train_ragan_r1_with_ada_and_agree(tmp_path):
     run = tmp_path / "ddp"
-    ganzoo = ["-m", "ganzoo", "train", "vanilla", "--data", "mnist", "--out", str(run), "--steps", "4", "--batch-size", "16"]
-    ganzoo += ["--loss", "ragan+r1", "--augment", "ada", "--log-every", "1", "--checkpoint-every", "4", "--sample-every", "100", "-q"]
+    ganzoo = [
+        "-m",
+        "ganzoo",
+        "train",
+        "vanilla",
+        "--data",
+        "mnist",
+        "--out",
+        str(run),
+        "--steps",
+        "4",
+        "--batch-size",
+        "16",
+    ]
+    ganzoo += [
+        "--loss",
+        "ragan+r1",
+        "--augment",
+        "ada",
+        "--log-every",
+        "1",
+        "--checkpoint-every",
+        "4",
+        "--sample-every",
+        "100",
+        "-q",
+    ]
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2", *ganzoo]
     env = {**os.environ, "GANZOO_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)

@@ -59,7 +59,9 @@ def test_lazy_r1_resumed_between_two_firings_matches_a_straight_run(tmp_path, ti
 
 def test_ada_probability_and_augmentation_stream_survive_a_resume(tmp_path, tiny):
     """A fast ADA (p moves by 0.32 per update of 16 images) is active; resume mid-interval is exact."""
-    options = dict(tiny, steps=8, log_every=1, augment="ada", augment_options={"interval": 2, "kimg": 0.05, "target": 0.01})
+    options = dict(
+        tiny, steps=8, log_every=1, augment="ada", augment_options={"interval": 2, "kimg": 0.05, "target": 0.01}
+    )
     _train(tmp_path / "straight", **options)
     _train(tmp_path / "split", **{**options, "steps": 3})  # after an odd number of D updates: sums are pending
     _, state, _ = load_checkpoint(tmp_path / "split")
@@ -104,8 +106,18 @@ def test_augmentation_sees_real_and_fake_in_both_phases(tmp_path, tiny):
 @pytest.mark.parametrize("augment, options", [("diffaugment", {}), ("ada", {"p": 0.5})])
 def test_every_recipe_trains_with_each_augmentation(tmp_path, data_root, recipe, augment, options):
     config = resolve_config(
-        get_registry(), "mnist", recipe, steps=2, batch_size=8, log_every=1, sample_every=10, checkpoint_every=10,
-        augment=augment, augment_options=options, data_root=str(data_root), limit=64,
+        get_registry(),
+        "mnist",
+        recipe,
+        steps=2,
+        batch_size=8,
+        log_every=1,
+        sample_every=10,
+        checkpoint_every=10,
+        augment=augment,
+        augment_options=options,
+        data_root=str(data_root),
+        limit=64,
     )
     trainer = Trainer(config, tmp_path / "run", progress=False)
     assert trainer.fit().step == 2
@@ -114,17 +126,30 @@ def test_every_recipe_trains_with_each_augmentation(tmp_path, data_root, recipe,
 
 @pytest.mark.parametrize("precision", ["bf16", "fp16"])
 def test_ragan_with_r1_and_diffaugment_under_mixed_precision(tmp_path, tiny, precision):
-    _train(tmp_path / "run", precision=precision, loss="ragan+r1", loss_options={"interval": 2}, augment="diffaugment", **tiny)
+    _train(
+        tmp_path / "run",
+        precision=precision,
+        loss="ragan+r1",
+        loss_options={"interval": 2},
+        augment="diffaugment",
+        **tiny,
+    )
     records = _records(tmp_path / "run")
     assert all(math.isfinite(r["loss_d"]) and math.isfinite(r["loss_g"]) and math.isfinite(r["r1"]) for r in records)
     assert records[-1]["r1"] > 0
 
 
 def test_declared_double_backward_keeps_the_discriminator_uncompiled(tmp_path, tiny):
-    plain = Trainer(resolve_config(get_registry(), "mnist", "vanilla", compile=True, **tiny), tmp_path / "a", progress=False)
+    plain = Trainer(
+        resolve_config(get_registry(), "mnist", "vanilla", compile=True, **tiny), tmp_path / "a", progress=False
+    )
     plain.setup()
     assert plain.D_train is not plain.D and plain.D_eval is not plain.D  # compiled wrappers
-    penalised = Trainer(resolve_config(get_registry(), "mnist", "vanilla", compile=True, loss="bce+r1", **tiny), tmp_path / "b", progress=False)
+    penalised = Trainer(
+        resolve_config(get_registry(), "mnist", "vanilla", compile=True, loss="bce+r1", **tiny),
+        tmp_path / "b",
+        progress=False,
+    )
     penalised.setup()
     assert penalised.needs == {"double_backward"}
     assert penalised.D_train is penalised.D and penalised.D_eval is penalised.D
@@ -133,7 +158,9 @@ def test_declared_double_backward_keeps_the_discriminator_uncompiled(tmp_path, t
 
 @pytest.mark.slow
 def test_compile_trains_with_ragan_and_lazy_r1(tmp_path, tiny):
-    trainer = _train(tmp_path / "run", compile=True, loss="ragan+r1", loss_options={"interval": 2}, **{**tiny, "steps": 3})
+    trainer = _train(
+        tmp_path / "run", compile=True, loss="ragan+r1", loss_options={"interval": 2}, **{**tiny, "steps": 3}
+    )
     assert trainer.step == 3 and all(math.isfinite(r["r1"]) for r in _records(tmp_path / "run"))
 
 
@@ -155,6 +182,10 @@ def test_limit_trains_on_the_first_images_only(tmp_path, tiny):
     ],
 )
 def test_bad_parts_are_refused_from_the_cli(tmp_path, args, message):
-    result = CliRunner().invoke(app, ["train", "vanilla", "--data", "mnist", "--out", str(tmp_path / "run"), "--steps", "1", *args], terminal_width=250)
+    result = CliRunner().invoke(
+        app,
+        ["train", "vanilla", "--data", "mnist", "--out", str(tmp_path / "run"), "--steps", "1", *args],
+        terminal_width=250,
+    )
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.output.split())
