@@ -246,6 +246,25 @@ class TrainingOptions:
         label="--set loss.*",
         default_factory=dict,
     )
+    augment: str | None = option(
+        None,
+        help="Augmentation applied to real and fake images before D in both phases (see `ganzoo list augmentations`).",
+        group=MODEL,
+        check=Check(lambda v: v is None or isinstance(v, str), "a registered augmentation's name"),
+        recipe=True,
+        metavar="NAME",
+        default_text="none",
+    )
+    augment_options: dict = option(
+        help="Extra keyword arguments of the augmentation factory (a recipe's, in Python).",
+        group=MODEL,
+        check=PART_OPTIONS,
+        recipe=True,
+        cli=False,
+        label="augment_options",
+        default_factory=dict,
+    )
+    limit: int = option(0, help="Train on the first N images of the dataset only; 0 = all.", group=MODEL, check=whole(0, "0 (all) or more"))
     seed: int = option(0, help="Seed of weights, data order and latents.", group=MODEL, check=whole(0, "0 or more"))
     precision: str = option(
         "fp32", help="Numeric precision: fp32, bf16 or fp16.", group=SPEED, check=one_of(*PRECISIONS)

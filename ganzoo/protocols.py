@@ -9,12 +9,18 @@ The trainer and evaluator know a GAN only through these shapes:
   ``forward(x, labels=None)`` returns raw scores of shape (B,) — logits or critic values,
   never probabilities;
 * a **Loss** owns the adversarial objective and its regularisers through two phases,
-  ``discriminator_loss(D, real, fake, labels)`` and ``generator_loss(D, fake, labels)``, each
-  returning ``(loss, stats)`` where ``stats`` maps names to detached scalar tensors;
+  ``discriminator_loss(ctx)`` and ``generator_loss(ctx)``, each receiving a
+  :class:`PhaseContext` and returning ``(loss, stats)`` where ``stats`` maps names to detached
+  scalar tensors; it may hold state (``state_dict()`` / ``load_state_dict()``) that
+  checkpoints carry;
+* an **Augmentation** transforms the images D sees, real and fake alike, in both phases
+  (``augmentation(images, generator)``, differentiable); it may adapt (``update(ctx)``) and
+  hold state like a loss;
 * a **Recipe** names a generator, a discriminator and a loss and carries their defaults.
 
 Parts are registered as factories (see :mod:`ganzoo.registry`) that build a module for a
-given image shape, latent size and number of classes.
+given image shape, latent size and number of classes. What a part needs from the trainer is
+declared in its registry entry (:attr:`PartSpec.needs`, values from :data:`NEEDS`).
 """
 
 from __future__ import annotations
@@ -51,15 +57,79 @@ class Discriminator(Protocol):
     def __call__(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor: ...
 
 
+def _identity(images: torch.Tensor) -> torch.Tensor:
+    return images
+
+
+def _single_process_mean(value: torch.Tensor) -> torch.Tensor:
+    return value
+
+
+@dataclass
+class PhaseContext:
+    """What a loss sees in one phase of a training step (the model: stylegan2-ada's ``accumulate_gradients``).
+
+    The trainer builds one per phase. Call the discriminator through :meth:`D`, which applies
+    the run's augmentation (if any) first, so a loss never needs to know about augmentation.
+    """
+
+    phase: str  # "discriminator" or "generator"
+    step: int  # the generator step being trained, counted over the whole run from 0 (resumes included)
+    d_step: int  # this discriminator update's index over the whole run from 0; in the generator phase, the last one's
+    real: torch.Tensor  # the real batch in [-1, 1] (in the generator phase too: the last discriminator phase's)
+    labels: torch.Tensor | None  # its class labels (also those of ``fake``); None when the run is unconditional
+    fake: torch.Tensor  # generated images: detached in the discriminator phase, with gradients in the generator phase
+    discriminator: Callable[..., torch.Tensor]  # the network itself, without augmentation (prefer :meth:`D`)
+    G: nn.Module  # the generator as the trainer calls it, for losses that need another forward
+    sample_latents: Callable[[int], torch.Tensor]  # n -> (n, latent_dim) latents from the run's seeded stream
+    mean_across_processes: Callable[[torch.Tensor], torch.Tensor] = _single_process_mean  # no gradient flows through
+    augment: Callable[[torch.Tensor], torch.Tensor] = _identity  # what :meth:`D` applies before the network
+    real_scores: torch.Tensor | None = None  # D's scores of ``real`` (detached), once :meth:`D` was called on it
+
+    def D(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """Raw scores (B,) of ``images`` after the run's augmentation; differentiable in ``images``.
+
+        Called on ``ctx.real`` itself, the scores are also kept (detached) in ``real_scores``,
+        which is what an adaptive augmentation such as ADA reads.
+        """
+        scores = self.discriminator(self.augment(images), labels)
+        if images is self.real:
+            self.real_scores = scores.detach()
+        return scores
+
+
 @runtime_checkable
 class Loss(Protocol):
-    """The adversarial objective of both players, regularisers included."""
+    """The adversarial objective of both players, regularisers included.
 
-    def discriminator_loss(
-        self, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, labels: torch.Tensor | None
-    ) -> tuple[torch.Tensor, Stats]: ...
+    Optionally stateful: ``state_dict()`` returns tensors, numbers, strings, lists and dicts
+    (checkpoints never pickle) and ``load_state_dict(state)`` restores them on resume.
+    """
 
-    def generator_loss(self, D: nn.Module, fake: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, Stats]: ...
+    def discriminator_loss(self, ctx: PhaseContext) -> tuple[torch.Tensor, Stats]: ...
+
+    def generator_loss(self, ctx: PhaseContext) -> tuple[torch.Tensor, Stats]: ...
+
+
+@runtime_checkable
+class Augmentation(Protocol):
+    """A random, differentiable transform of the images D sees (real and fake, both phases).
+
+    ``augmentation(images, generator)`` draws its random parameters from ``generator`` (seeded
+    and checkpointed by the trainer) and returns images of the same shape. Optionally
+    ``update(ctx)`` is called after each discriminator update (an adaptive augmentation reads
+    ``ctx.real_scores`` there and may return stats to log), and ``state_dict()`` /
+    ``load_state_dict()`` carry its state like a loss's.
+    """
+
+    def __call__(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor: ...
+
+
+#: What a part may ask of the trainer, declared in its registry entry (``needs=(...)``).
+NEEDS: dict[str, str] = {
+    "double_backward": "differentiates D's scores with respect to its input and backpropagates through that gradient "
+    "(a gradient penalty such as WGAN-GP's or R1): the trainer never compiles D",
+}
 
 
 #: Builds a generator: ``factory(latent_dim=, image_shape=, num_classes=, **options)``.
@@ -68,15 +138,20 @@ GeneratorFactory = Callable[..., nn.Module]
 DiscriminatorFactory = Callable[..., nn.Module]
 #: Builds a loss: ``factory(**options)``.
 LossFactory = Callable[..., Loss]
+#: Builds an augmentation: ``factory(**options)``.
+AugmentationFactory = Callable[..., Augmentation]
 
 
 @dataclass(frozen=True)
 class PartSpec:
-    """A registered generator, discriminator or loss.
+    """A registered generator, discriminator, loss or augmentation.
 
     ``conditional`` says whether the part uses class labels: ``True`` (needs them),
     ``False`` (ignores them) or ``None`` (works both ways, following ``num_classes``).
     ``uses_batchnorm`` lets the trainer warn about combinations known to misbehave.
+    ``needs`` names what the part asks of the trainer (keys of :data:`NEEDS`).
+    ``regularizer`` marks a loss that only adds a term to another loss: it is trained as
+    ``LOSS+NAME`` (e.g. ``bce+r1``), never alone.
     """
 
     name: str
@@ -85,6 +160,8 @@ class PartSpec:
     conditional: bool | None = False
     uses_batchnorm: bool = False
     reference: str = ""
+    needs: tuple[str, ...] = ()
+    regularizer: bool = False
 
 
 @dataclass(frozen=True)

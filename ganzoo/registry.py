@@ -1,9 +1,10 @@
-"""Typed lookup of everything plugins registered: generators, discriminators, losses, recipes, datasets.
+"""Typed lookup of everything plugins registered: generators, discriminators, losses, augmentations, recipes, datasets.
 
 Names are lowercase words joined by ``-``, ``_`` or ``.``. Looking up an unknown name raises a
 :class:`~ganzoo.errors.ConfigError` that lists the closest matches; registering a name twice
 raises a :class:`~ganzoo.errors.PluginError` unless the second registration passes
-``override=True``.
+``override=True``. A loss name ``LOSS+REGULARIZER`` (e.g. ``bce+r1``) resolves to the sum of
+the registered parts (see :mod:`ganzoo.combined_loss`).
 """
 
 from __future__ import annotations
@@ -14,19 +15,22 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ganzoo.combined_loss import SEPARATOR, combined_spec
 from ganzoo.data.dataset import DatasetSpec
 from ganzoo.errors import ConfigError, PluginError
-from ganzoo.protocols import PartSpec, Recipe
+from ganzoo.protocols import NEEDS, PartSpec, Recipe
 
 #: Kinds of entries, singular -> plural (the plural is what ``ganzoo list`` accepts too).
 KINDS: dict[str, str] = {
     "generator": "generators",
     "discriminator": "discriminators",
     "loss": "losses",
+    "augmentation": "augmentations",
     "recipe": "recipes",
     "dataset": "datasets",
 }
-_EXPECTED_TYPES = {"generator": PartSpec, "discriminator": PartSpec, "loss": PartSpec, "recipe": Recipe, "dataset": DatasetSpec}
+_PARTS = ("generator", "discriminator", "loss", "augmentation")
+_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec}
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -76,8 +80,15 @@ class Registry:
         name = value.name
         if not isinstance(name, str) or not _NAME_PATTERN.match(name):
             raise PluginError(f"Plugin {plugin!r} registered a {kind} named {name!r}; names are lowercase letters, digits, '-', '_' and '.', starting with a letter or digit.")
-        if kind in ("generator", "discriminator", "loss") and not callable(value.factory):
+        if kind in _PARTS and not callable(value.factory):
             raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose factory is not callable.")
+        if kind in _PARTS:
+            unknown = [need for need in value.needs if need not in NEEDS]
+            if isinstance(value.needs, str) or unknown:
+                raise PluginError(
+                    f"Plugin {plugin!r} registered {kind} {name!r} with needs={value.needs!r}; "
+                    f"needs is a tuple of: {', '.join(NEEDS)}."
+                )
         existing = self._entries[kind].get(name)
         if existing is not None and not override:
             raise PluginError(
@@ -93,6 +104,10 @@ class Registry:
         table = self._entries[kind]
         if name in table:
             return table[name]
+        if kind == "loss" and SEPARATOR in name:
+            parts = [self.entry("loss", part) for part in name.split(SEPARATOR)]
+            plugins = "+".join(dict.fromkeys(part.plugin for part in parts))
+            return Entry(kind, name, combined_spec(name, [part.value for part in parts]), plugins)
         known = self.names(kind)
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
@@ -126,6 +141,9 @@ class Registry:
 
     def loss(self, name: str) -> PartSpec:
         return self.get("loss", name)
+
+    def augmentation(self, name: str) -> PartSpec:
+        return self.get("augmentation", name)
 
     def recipe(self, name: str) -> Recipe:
         return self.get("recipe", name)
@@ -166,7 +184,7 @@ class PluginRegistrar:
         """Register a generator factory ``factory(latent_dim=, image_shape=, num_classes=, **options)``.
 
         ``meta`` fills :class:`~ganzoo.protocols.PartSpec` (description, conditional,
-        uses_batchnorm, reference).
+        uses_batchnorm, reference, needs).
         """
         self._stage("generator", PartSpec(name, factory, **meta), override)
 
@@ -175,9 +193,22 @@ class PluginRegistrar:
         self._stage("discriminator", PartSpec(name, factory, **meta), override)
 
     def add_loss(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
-        """Register a loss factory ``factory(**options)`` returning a :class:`~ganzoo.protocols.Loss`."""
+        """Register a loss factory ``factory(**options)`` returning a :class:`~ganzoo.protocols.Loss`.
+
+        ``needs=("double_backward",)`` declares a loss that backpropagates through D's input
+        gradient (the trainer then never compiles D); ``regularizer=True`` a term that is added
+        to another loss by name (``bce+NAME``) instead of being trained alone.
+        """
         meta.setdefault("conditional", None)
         self._stage("loss", PartSpec(name, factory, **meta), override)
+
+    def add_augmentation(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
+        """Register an augmentation factory ``factory(**options)``.
+
+        It returns a :class:`~ganzoo.protocols.Augmentation`; ``meta`` as for the other parts.
+        """
+        meta.setdefault("conditional", None)
+        self._stage("augmentation", PartSpec(name, factory, **meta), override)
 
     def add_recipe(self, recipe: Recipe, *, override: bool = False) -> None:
         """Register a :class:`~ganzoo.protocols.Recipe`."""

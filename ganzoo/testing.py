@@ -20,13 +20,21 @@ Checks, per kind:
   gradients reach its input and every parameter; the same round trip.
 * loss: both phases return finite scalar losses and stats of detached scalar tensors on a
   small linear critic; one gradient step on the discriminator loss separates real from fake
-  scores; a step of the fakes along the generator loss raises their scores.
+  scores; a step of the fakes along the generator loss raises their scores (a regulariser,
+  which is trained as ``LOSS+NAME``, is checked on top of ``bce``); a loss that backpropagates
+  through D's input gradient (the critic notes it) declares ``needs=("double_backward",)``,
+  which makes the trainer keep D uncompiled; its state, if any, survives the checkpoint
+  format (safetensors + JSON) and a rebuilt loss continues identically.
+* augmentation: keeps the shape of 1- and 3-channel batches, is differentiable, draws its
+  randomness only from the generator it is given, adapts (``update``) without error, and its
+  state survives the checkpoint format like a loss's.
 * recipe: its parts exist and fit together, and three training steps run on a small
   synthetic dataset and leave finite weights and a checkpoint.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +46,9 @@ from torch import nn
 
 from ganzoo.data.dataset import DatasetSpec, ImageDataset
 from ganzoo.discovery import get_registry
+from ganzoo.protocols import PartSpec, PhaseContext
 from ganzoo.registry import Registry, normalize_kind
+from ganzoo.train.state_io import flatten_state, unflatten_state
 
 SHAPES = ((1, 32, 32), (3, 32, 32))
 NUM_CLASSES = 10
@@ -172,37 +182,130 @@ def check_discriminator(name: str, registry: Registry | None = None) -> list[Che
     return _check_all("discriminator", name, checks)
 
 
-class _LinearCritic(nn.Module):
-    """score = w . flatten(x), starting from w = 0: the simplest discriminator, for loss checks."""
+class _RecordedScore(torch.autograd.Function):
+    """x . w that notes when its backward runs with ``create_graph=True``: a double backward through D."""
 
-    def __init__(self, shape=(1, 4, 4)):
+    @staticmethod
+    def forward(ctx, x, w, record):
+        ctx.save_for_backward(x, w)
+        ctx.record = record
+        return x @ w
+
+    @staticmethod
+    def backward(ctx, grad):
+        if torch.is_grad_enabled():  # only true inside a backward asked to build a graph of its own
+            ctx.record["double_backward"] = True
+        x, w = ctx.saved_tensors
+        return grad[:, None] * w[None, :], x.t() @ grad, None
+
+
+class _LinearCritic(nn.Module):
+    """score = w . flatten(x), starting from w = 0: the simplest discriminator, for loss checks.
+
+    ``record`` notes in ``record["double_backward"]`` whether a loss differentiated through its
+    input gradient, which a compiled discriminator cannot do.
+    """
+
+    def __init__(self, shape=(1, 4, 4), record: dict | None = None):
         super().__init__()
-        self.image_shape, self.num_classes = shape, 0
+        self.image_shape, self.num_classes, self.record = shape, 0, record
         self.weight = nn.Parameter(torch.zeros(int(torch.tensor(shape).prod())))  # scores start at 0, inside every margin
 
     def forward(self, x, labels=None):
-        return x.flatten(1) @ self.weight
+        flat = x.flatten(1)
+        return flat @ self.weight if self.record is None else _RecordedScore.apply(flat, self.weight, self.record)
+
+
+class _TinyGenerator(nn.Module):
+    """z (B, 16) -> (B, 1, 4, 4) images in [-1, 1], for losses that call ``ctx.G``."""
+
+    latent_dim, image_shape, num_classes = 16, (1, 4, 4), 0
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 16)
+
+    def forward(self, z, labels=None):
+        return torch.tanh(self.fc(z)).view(-1, 1, 4, 4)
+
+
+def _context(phase: str, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, step: int = 0, **extra) -> PhaseContext:
+    G = _TinyGenerator()
+    return PhaseContext(phase, step, step, real, None, fake, D, G, lambda n: torch.randn(n, G.latent_dim), **extra)
+
+
+def _batches(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(seed)
+    real = torch.full((8, 1, 4, 4), 0.5) + 0.05 * torch.randn(8, 1, 4, 4, generator=generator)
+    fake = torch.full((8, 1, 4, 4), -0.5) + 0.05 * torch.randn(8, 1, 4, 4, generator=generator)
+    return real, fake
+
+
+def _stats_problem(phase: str, stats: dict) -> str | None:
+    bad = [k for k, v in stats.items() if not (isinstance(v, torch.Tensor) and v.dim() == 0 and not v.requires_grad)]
+    return f"stats {bad} of the {phase} phase are not detached scalar tensors" if bad else None
 
 
 def _scalar_problem(phase: str, value: torch.Tensor, stats: dict) -> str | None:
     if not isinstance(value, torch.Tensor) or value.dim() != 0 or not torch.isfinite(value):
         return f"the {phase} loss is not a finite scalar tensor: {value!r}"
-    bad = [k for k, v in stats.items() if not (isinstance(v, torch.Tensor) and v.dim() == 0 and not v.requires_grad)]
-    return f"stats {bad} of the {phase} phase are not detached scalar tensors" if bad else None
+    return _stats_problem(phase, stats)
+
+
+def _trainable_loss(registry: Registry, spec: PartSpec) -> PartSpec:
+    """The entry the kit trains: the loss itself, or ``bce+NAME`` for a regulariser."""
+    return registry.loss(f"bce+{spec.name}") if spec.regularizer else spec
+
+
+def _through_checkpoint(state) -> object:
+    """``state`` after the trip a checkpoint makes: tensors through safetensors, the rest through JSON."""
+    tensors, tree = flatten_state(state, "part")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "state.safetensors"
+        save_file(tensors, str(path))
+        return unflatten_state(json.loads(json.dumps(tree)), load_file(str(path)))
+
+
+def _same_state(a, b) -> bool:
+    tensors_a, tree_a = flatten_state(a, "part")
+    tensors_b, tree_b = flatten_state(b, "part")
+    same_keys = tree_a == tree_b and tensors_a.keys() == tensors_b.keys()
+    return same_keys and all(torch.equal(tensors_a[k], tensors_b[k]) for k in tensors_a)
+
+
+def _state_round_trip(build: Callable[[], object], run: Callable[[object, int], object]) -> str | None:
+    """Run a part a few times, pass its state through the checkpoint format into a rebuilt part, compare."""
+    part = build()
+    if not hasattr(part, "state_dict"):
+        return None  # stateless: nothing to carry
+    if not hasattr(part, "load_state_dict"):
+        return "has state_dict() but no load_state_dict(): its state cannot be restored on resume"
+    for step in range(3):
+        run(part, step)
+    state = part.state_dict()
+    fresh = build()
+    fresh.load_state_dict(_through_checkpoint(state))
+    if not _same_state(state, fresh.state_dict()):
+        return "a rebuilt part loaded with the saved state reports a different state_dict()"
+    after, again = run(part, 3), run(fresh, 3)
+    if not _same_state(after, again):
+        return "a rebuilt part loaded with the saved state continues differently"
+    return None
 
 
 def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]:
-    """Check a registered loss against the Loss contract on a small linear critic."""
-    spec = (registry or get_registry()).loss(name)
+    """Check a registered loss (or regulariser) against the Loss contract on a small linear critic."""
+    registry = registry or get_registry()
+    declared = registry.loss(name)
+    spec = _trainable_loss(registry, declared)
 
     def phases():
         loss = spec.factory()
         torch.manual_seed(0)
         D = _LinearCritic()
-        real = torch.full((8, 1, 4, 4), 0.5) + 0.05 * torch.randn(8, 1, 4, 4)
-        fake = torch.full((8, 1, 4, 4), -0.5) + 0.05 * torch.randn(8, 1, 4, 4)
+        real, fake = _batches()
         gap_before = (D(real) - D(fake)).mean().item()
-        d_loss, d_stats = loss.discriminator_loss(D, real, fake, None)
+        d_loss, d_stats = loss.discriminator_loss(_context("discriminator", D, real, fake))
         problem = _scalar_problem("discriminator", d_loss, d_stats)
         if problem:
             return problem
@@ -213,7 +316,7 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
             return "a gradient step on the discriminator loss does not separate real from fake scores"
         D.weight.grad = None
         fake = fake.clone().requires_grad_(True)
-        g_loss, g_stats = loss.generator_loss(D, fake, None)
+        g_loss, g_stats = loss.generator_loss(_context("generator", D, real, fake))
         problem = _scalar_problem("generator", g_loss, g_stats)
         if problem:
             return problem
@@ -224,7 +327,85 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
                 return "moving the fakes against the generator loss's gradient does not raise their scores"
         return None
 
-    return _check_all("loss", name, [("phases and gradient directions", phases)])
+    def needs():
+        loss = spec.factory()
+        record: dict = {}
+        D = _LinearCritic(record=record)
+        with torch.no_grad():
+            D.weight.fill_(0.1)
+        real, fake = _batches()
+        loss.discriminator_loss(_context("discriminator", D, real, fake))[0].backward()
+        loss.generator_loss(_context("generator", D, real, fake.clone().requires_grad_(True)))[0].backward()
+        if record.get("double_backward") and "double_backward" not in spec.needs:
+            return (
+                "backpropagates through D's input gradient but does not declare needs=('double_backward',) "
+                "in its registry entry"
+            )
+        return None
+
+    def run(loss, step):
+        D = _LinearCritic()
+        with torch.no_grad():
+            D.weight.fill_(0.1 * (step + 1))
+        real, fake = _batches(step)
+        value, stats = loss.discriminator_loss(_context("discriminator", D, real, fake, step))
+        return {"value": value.detach(), **stats, "state": loss.state_dict()}
+
+    checks = [("phases and gradient directions", phases), ("declared needs", needs)]
+    checks.append(("state round trip", lambda: _state_round_trip(spec.factory, run)))
+    return _check_all("loss", name, checks)
+
+
+def check_augmentation(name: str, registry: Registry | None = None) -> list[CheckResult]:
+    """Check a registered augmentation: shapes, differentiability, seeded randomness, adaptation, state."""
+    spec = (registry or get_registry()).augmentation(name)
+
+    def contract():
+        augmentation = spec.factory()
+        for shape in SHAPES:
+            images = torch.rand(BATCH, *shape).mul(2).sub(1).requires_grad_(True)
+            out = augmentation(images, torch.Generator().manual_seed(0))
+            if tuple(out.shape) != tuple(images.shape) or not out.is_floating_point() or not torch.isfinite(out).all():
+                return (
+                    f"returned {out.dtype} of shape {tuple(out.shape)} for images of shape {tuple(images.shape)}; "
+                    "expected finite floats of the same shape"
+                )
+            out.square().sum().backward()
+            if images.grad is None or not torch.isfinite(images.grad).all():
+                return "no finite gradient reaches the images: the generator could not be trained through it"
+            again = augmentation(images.detach(), torch.Generator().manual_seed(0))
+            if not torch.equal(out.detach(), again):
+                return (
+                    "the same generator seed gives different outputs: "
+                    "randomness must come only from the generator argument"
+                )
+        return None
+
+    def adapt(augmentation, step):
+        if not hasattr(augmentation, "update"):
+            return {}
+        D = _LinearCritic()
+        with torch.no_grad():
+            D.weight.fill_(1.0)
+        real, fake = _batches(step)
+        seeded = lambda x: augmentation(x, torch.Generator().manual_seed(step))  # noqa: E731
+        ctx = _context("discriminator", D, real, fake, step, augment=seeded)
+        ctx.D(ctx.real)
+        stats = augmentation.update(ctx) or {}
+        problem = _stats_problem("update", stats)
+        if problem:
+            raise AssertionError(problem)
+        return {**stats, "out": augmentation(real, torch.Generator().manual_seed(7))}
+
+    def adapts():
+        augmentation = spec.factory()
+        for step in range(8):
+            adapt(augmentation, step)
+        return None
+
+    checks = [("shapes, gradients, seeded randomness", contract), ("update", adapts)]
+    checks.append(("state round trip", lambda: _state_round_trip(spec.factory, adapt)))
+    return _check_all("augmentation", name, checks)
 
 
 def _synthetic_dataset(num_classes: int) -> DatasetSpec:
@@ -264,6 +445,7 @@ CHECKERS: dict[str, Callable[..., list[CheckResult]]] = {
     "generator": check_generator,
     "discriminator": check_discriminator,
     "loss": check_loss,
+    "augmentation": check_augmentation,
     "recipe": check_recipe,
 }
 
@@ -294,4 +476,15 @@ def assert_conforms(kind: str, name: str, registry: Registry | None = None) -> N
         raise ConformanceError(f"{kind} {name!r} fails: " + "; ".join(f"{r.check}: {r.detail}" for r in failed))
 
 
-__all__ = ["CheckResult", "ConformanceError", "assert_conforms", "check_discriminator", "check_generator", "check_loss", "check_recipe", "conformance_cases", "run_checks"]
+__all__ = [
+    "CheckResult",
+    "ConformanceError",
+    "assert_conforms",
+    "check_augmentation",
+    "check_discriminator",
+    "check_generator",
+    "check_loss",
+    "check_recipe",
+    "conformance_cases",
+    "run_checks",
+]

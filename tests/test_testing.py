@@ -15,7 +15,7 @@ BUILTINS = conformance_cases("ganzoo")
 
 def test_the_builtins_are_all_covered():
     kinds = {kind for kind, _ in BUILTINS}
-    assert kinds == {"generator", "discriminator", "loss", "recipe"}
+    assert kinds == {"generator", "discriminator", "loss", "augmentation", "recipe"}
 
 
 @pytest.mark.parametrize("kind, name", BUILTINS, ids=[f"{k}:{n}" for k, n in BUILTINS])
@@ -46,11 +46,50 @@ class SigmoidDiscriminator(nn.Module):
 class BackwardsLoss:
     """Rewards the discriminator for scoring fakes high: the wrong sign."""
 
-    def discriminator_loss(self, D, real, fake, labels):
-        return D(real, labels).mean() - D(fake, labels).mean(), {}
+    def discriminator_loss(self, ctx):
+        return ctx.D(ctx.real).mean() - ctx.D(ctx.fake).mean(), {}
 
-    def generator_loss(self, D, fake, labels):
-        return D(fake, labels).mean(), {}
+    def generator_loss(self, ctx):
+        return ctx.D(ctx.fake).mean(), {}
+
+
+class UndeclaredPenalty(BackwardsLoss):
+    """A correct loss with an input-gradient penalty whose registry entry forgets needs=("double_backward",)."""
+
+    def discriminator_loss(self, ctx):
+        real = ctx.real.detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(ctx.D(real).sum(), real, create_graph=True)
+        return ctx.D(ctx.fake).mean() - ctx.D(ctx.real).mean() + gradient.square().sum(), {}
+
+    def generator_loss(self, ctx):
+        return -ctx.D(ctx.fake).mean(), {}
+
+
+class ForgetfulLoss(BackwardsLoss):
+    """Keeps a call counter, but load_state_dict ignores what it is given."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def discriminator_loss(self, ctx):
+        self.calls += 1
+        return ctx.D(ctx.fake).mean() - ctx.D(ctx.real).mean(), {}
+
+    def generator_loss(self, ctx):
+        return -ctx.D(ctx.fake).mean(), {}
+
+    def state_dict(self):
+        return {"calls": self.calls}
+
+    def load_state_dict(self, state):
+        pass
+
+
+class GlobalRandomAugmentation:
+    """Draws from torch's global generator instead of the one it is given: resume could not be exact."""
+
+    def __call__(self, images, generator):
+        return images + torch.rand(len(images), 1, 1, 1)
 
 
 class BadParts:
@@ -59,6 +98,10 @@ class BadParts:
         registry.add_generator("wrong-shape", WrongShapeGenerator)
         registry.add_discriminator("with-sigmoid", SigmoidDiscriminator)
         registry.add_loss("backwards", BackwardsLoss)
+        registry.add_loss("undeclared-penalty", UndeclaredPenalty)
+        registry.add_loss("declared-penalty", UndeclaredPenalty, needs=("double_backward",))
+        registry.add_loss("forgetful", ForgetfulLoss)
+        registry.add_augmentation("global-random", GlobalRandomAugmentation)
 
 
 @pytest.fixture(scope="module")
@@ -75,12 +118,37 @@ def registry():
     ],
 )
 def test_wrong_parts_fail_with_a_reason(registry, kind, name, message):
-    results = run_checks(kind, name, registry)
-    assert results and not any(r.ok for r in results)
-    assert all(message in r.detail for r in results)
+    failed = [r for r in run_checks(kind, name, registry) if not r.ok]
+    assert failed and all(message in r.detail for r in failed)
     with pytest.raises(ConformanceError, match=message.replace("(", r"\(").replace(")", r"\)")):
         assert_conforms(kind, name, registry)
 
 
+@pytest.mark.parametrize(
+    "kind, name, check, message",
+    [
+        ("loss", "undeclared-penalty", "declared needs", "does not declare needs=('double_backward',)"),
+        ("loss", "forgetful", "state round trip", "different state_dict()"),
+        ("augmentation", "global-random", "shapes, gradients, seeded randomness", "randomness must come only from"),
+    ],
+)
+def test_the_kit_catches_undeclared_needs_lost_state_and_unseeded_randomness(registry, kind, name, check, message):
+    results = {r.check: r for r in run_checks(kind, name, registry)}
+    assert not results[check].ok and message in results[check].detail
+    assert all(r.ok for c, r in results.items() if c != check), [r for r in results.values() if not r.ok]
+
+
+def test_a_declared_penalty_passes_the_needs_check(registry):
+    assert all(r.ok for r in run_checks("loss", "declared-penalty", registry))
+
+
 def test_cases_can_be_selected_by_plugin(registry):
-    assert set(conformance_cases("bad-parts", registry)) == {("generator", "wrong-shape"), ("discriminator", "with-sigmoid"), ("loss", "backwards")}
+    assert set(conformance_cases("bad-parts", registry)) == {
+        ("generator", "wrong-shape"),
+        ("discriminator", "with-sigmoid"),
+        ("loss", "backwards"),
+        ("loss", "undeclared-penalty"),
+        ("loss", "declared-penalty"),
+        ("loss", "forgetful"),
+        ("augmentation", "global-random"),
+    }

@@ -26,6 +26,10 @@ def _details(entry: Entry) -> str:
             return f"use as {value.name}:ARGUMENT"
         c, h, w = value.image_shape
         return f"{c}x{h}x{w}, {value.num_classes or 'no'} classes"
+    if getattr(value, "regularizer", False):
+        return f"regulariser: use as LOSS+{value.name}"
+    if entry.kind == "augmentation":
+        return "real and fake images, before D"
     conditional = getattr(value, "conditional", False)
     return {True: "conditional", None: "conditional or not", False: "unconditional"}[conditional]
 
@@ -79,7 +83,7 @@ def list_entries(
         "name, type, default (and the recipe's value).",
     ),  # fmt: skip
 ) -> None:
-    """List registered generators, discriminators, losses, recipes and datasets, or a part's options."""
+    """List registered generators, discriminators, losses, augmentations, recipes and datasets, or a part's options."""
     registry = get_registry()
     if options is not None:
         _list_options(registry, options, [normalize_kind(kind)] if kind else list(KINDS))

@@ -95,7 +95,9 @@ def train(
     discriminator: Optional[str] = typer.Option(
         None, help="Discriminator name; overrides the recipe's.", rich_help_panel=PARTS
     ),
-    loss: Optional[str] = typer.Option(None, help="Loss name; overrides the recipe's.", rich_help_panel=PARTS),
+    loss: Optional[str] = typer.Option(
+        None, help="Loss name; overrides the recipe's. LOSS+REGULARIZER adds a regulariser, e.g. bce+r1.", rich_help_panel=PARTS
+    ),
     set_: Optional[list[str]] = typer.Option(
         None, "--set", metavar="PART.OPTION=VALUE", rich_help_panel=PARTS,
         help="Set an option of a part's factory, e.g. --set loss.gp_weight=5 --set generator.width=32 "

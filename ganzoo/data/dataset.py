@@ -43,6 +43,15 @@ class ImageDataset:
         c, h, w = self.images.shape[1:]
         return (int(c), int(h), int(w))
 
+    def first(self, count: int) -> "ImageDataset":
+        """The first ``count`` images (all of them when ``count`` is 0); more than there are is a DataError."""
+        if count == 0:
+            return self
+        if count > len(self):
+            raise DataError(f"--limit {count} asks for more images than dataset {self.name!r} holds ({len(self)}).")
+        labels = self.labels[:count] if self.labels is not None else None
+        return ImageDataset(self.name, self.images[:count], labels, self.num_classes, self.class_names)
+
     def resized(self, size: int | None) -> "ImageDataset":
         """Return the dataset with square images of ``size`` pixels (done once, in memory)."""
         if size is None or self.images.shape[-2:] == (size, size):

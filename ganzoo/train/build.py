@@ -9,7 +9,7 @@ from torch import nn
 
 from ganzoo.data.dataset import DatasetSpec
 from ganzoo.errors import PluginError
-from ganzoo.protocols import Loss
+from ganzoo.protocols import Augmentation, Loss
 from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig
 
@@ -63,6 +63,26 @@ def build_loss(registry: Registry, config: TrainConfig) -> Loss:
     if not isinstance(loss, Loss):
         raise PluginError(f"Loss {spec.name!r} built a {type(loss).__name__} without discriminator_loss() and generator_loss().")
     return loss
+
+
+def build_augmentation(registry: Registry, config: TrainConfig) -> Augmentation | None:
+    """The augmentation of ``config`` (``None`` when off); checks that it is callable."""
+    if config.augment is None:
+        return None
+    spec = registry.augmentation(config.augment)
+    augmentation = _call("augmentation", spec.name, spec.factory, **config.augment_options)
+    if not callable(augmentation):
+        built = type(augmentation).__name__
+        raise PluginError(f"Augmentation {spec.name!r} built a {built}, which cannot be called on images.")
+    return augmentation
+
+
+def part_needs(registry: Registry, config: TrainConfig) -> set[str]:
+    """What the run's loss and augmentation declared they need from the trainer (see ganzoo.protocols.NEEDS)."""
+    needs = set(registry.loss(config.loss).needs)
+    if config.augment is not None:
+        needs |= set(registry.augmentation(config.augment).needs)
+    return needs
 
 
 def _probe_labels(shapes: Shapes, batch: int) -> torch.Tensor | None:

@@ -133,6 +133,8 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
         from ganzoo.evaluate.metrics import parse_metrics
 
         parse_metrics(config.eval_metrics)
+    if config.limit and config.limit < config.batch_size:
+        raise ConfigError(f"--limit must be 0 (all images) or at least --batch-size ({config.batch_size}); got {config.limit!r}.")
 
     data = registry.dataset(config.dataset)
     parts = {part: part_spec(registry, part, getattr(config, part)) for part in PARTS}
@@ -149,7 +151,11 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
             raise ConfigError(f"The {kind} {spec.name!r} needs class labels, but this run is unconditional. Use a conditional recipe or add --conditional.")
         if spec.conditional is False and config.conditional and kind != "loss":
             raise ConfigError(f"The {kind} {spec.name!r} cannot use class labels, but this run is conditional. Choose a {kind} that accepts labels (see `ganzoo list {kind}s`).")
-    penalty = getattr(parts["loss"].factory, "penalizes_gradients", False)
+    if parts["loss"].regularizer:
+        raise ConfigError(f"{config.loss!r} is a regulariser: add it to a loss, e.g. --loss bce+{config.loss}.")
+    if config.augment is not None:
+        registry.augmentation(config.augment)
+    penalty = "double_backward" in parts["loss"].needs
     if penalty and parts["discriminator"].uses_batchnorm:
         warnings.warn(
             f"Loss {config.loss!r} penalises the critic's per-sample gradients, but discriminator {config.discriminator!r} uses BatchNorm, "

@@ -48,6 +48,10 @@ class SingleProcess:
         """The average of ``values`` over processes (identity here)."""
         return values
 
+    def mean_tensor(self, value: torch.Tensor) -> torch.Tensor:
+        """The average of a tensor over processes (identity here); no gradient flows through it."""
+        return value
+
     def any(self, flag: bool) -> bool:
         """True when ``flag`` is true in any process."""
         return flag
@@ -97,6 +101,11 @@ class DataParallel(SingleProcess):
         dist.all_reduce(tensor)
         tensor /= self.world_size
         return dict(zip(keys, tensor.tolist(), strict=True))
+
+    def mean_tensor(self, value: torch.Tensor) -> torch.Tensor:
+        total = value.detach().clone()
+        dist.all_reduce(total)
+        return total / self.world_size
 
     def any(self, flag: bool) -> bool:
         tensor = torch.tensor([1.0 if flag else 0.0], device=self.device)

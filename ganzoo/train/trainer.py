@@ -2,8 +2,11 @@
 
 Each step runs ``d_steps`` discriminator phases and one generator phase; the loss object owns
 what happens inside a phase (objective and regularisers), so this loop never asks which GAN
-it trains. The last discriminator phase's fakes are generated with gradients and reused by
-the generator phase (one generator forward per step, as in the canonical DCGAN loop).
+it trains. Each phase hands the loss a :class:`~ganzoo.protocols.PhaseContext`, whose ``D``
+applies the run's augmentation. The last discriminator phase's fakes are generated with
+gradients and reused by the generator phase (one generator forward per step, as in the
+canonical DCGAN loop). Loss and augmentation state, and the augmentation's random stream,
+are checkpointed with everything else.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from ganzoo.data.root import resolve_data_root
 from ganzoo.discovery import get_registry
 from ganzoo.errors import CheckpointError, RunError
 from ganzoo.registry import Registry
-from ganzoo.train.build import Shapes, build_discriminator, build_generator, build_loss, shapes_for
+from ganzoo.protocols import PhaseContext
+from ganzoo.train.build import Shapes, build_augmentation, build_discriminator, build_generator, build_loss, shapes_for
+from ganzoo.train.build import part_needs
 from ganzoo.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
 from ganzoo.train.config import TrainConfig, run_identity
 from ganzoo.train.ema import EMA
@@ -137,7 +142,7 @@ class Trainer:
         spec = self.registry.dataset(config.dataset)
         root = resolve_data_root(config.data_root)
         config.data_root = str(root)
-        dataset = spec.load(root, "train", True).resized(config.image_size)
+        dataset = spec.load(root, "train", True).first(config.limit).resized(config.image_size)
         if not config.conditional:
             dataset.labels = None
         self.shapes: Shapes = shapes_for(config, spec)
@@ -147,6 +152,8 @@ class Trainer:
         self.G = build_generator(self.registry, config, self.shapes).to(self.device).train()
         self.D = build_discriminator(self.registry, config, self.shapes).to(self.device).train()
         self.loss = build_loss(self.registry, config)
+        self.augment = build_augmentation(self.registry, config)
+        self.needs = part_needs(self.registry, config)
         self.opt_g = make_adam(self.G.parameters(), config.lr_g, config.betas)
         self.opt_d = make_adam(self.D.parameters(), config.lr_d, config.betas)
         if config.channels_last:
@@ -156,9 +163,8 @@ class Trainer:
         self.D_eval = self.D  # what the generator phase calls
         if config.compile:
             self.G_train = torch.compile(self.G_train)
-            self.D_eval = torch.compile(self.D)
-            if not getattr(type(self.loss), "penalizes_gradients", False):  # no double backward through compiled graphs
-                self.D_train = torch.compile(self.D_train)
+            if "double_backward" not in self.needs:  # declared in the registry; compiled graphs cannot double backward
+                self.D_train, self.D_eval = torch.compile(self.D_train), torch.compile(self.D)
         self.timer = PhaseTimer(config.profile, self.device)
         if config.eval_every and not any(isinstance(c, PeriodicEvaluation) for c in self.callbacks):
             self.callbacks.append(PeriodicEvaluation(config, self.registry))
@@ -166,6 +172,7 @@ class Trainer:
         self.precision = Precision(config.precision, self.device)
         self.batcher = DeviceBatcher(dataset, config.batch_size, self.device, seed=self._rank_seed(0), channels_last=config.channels_last)
         self.latent_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(1))
+        self.augment_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(3))
         fixed = torch.Generator().manual_seed(config.seed + 2)
         self.fixed_labels = grid_labels(self.shapes.num_classes, per_class=8) if self.shapes.num_classes else None
         count = len(self.fixed_labels) if self.fixed_labels is not None else 64
@@ -182,7 +189,9 @@ class Trainer:
         self._built = True
 
     def _rank_seed(self, stream: int, step: int = 0) -> int:
-        """Seed of a random stream (0 data order, 1 latents) for this process; rank 0 of a fresh run uses seed + stream."""
+        """Seed of a random stream (0 data order, 1 latents, 3 augmentation) for this process.
+
+        Rank 0 of a fresh run uses seed + stream."""
         rank = self.strategy.rank if self.strategy else 0
         return self.config.seed + stream + 1_000_003 * rank + 7_919 * step
 
@@ -199,8 +208,9 @@ class Trainer:
         return {**run_identity(self.config), **shapes}  # recipe, parts, dataset, options fixed on resume; shapes
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers."""
+        """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers, part state."""
         rng = {"torch": torch.get_rng_state(), "latent": self.latent_rng.get_state()}
+        rng["augment"] = self.augment_rng.get_state()
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         state = {
@@ -214,7 +224,13 @@ class Trainer:
         }
         if self.ema is not None:
             state["generator_ema"] = self.ema.model.state_dict()
+        for name, part in self._stateful_parts():
+            if hasattr(part, "state_dict"):
+                state[name] = part.state_dict()
         return state
+
+    def _stateful_parts(self) -> list[tuple[str, Any]]:
+        return [("loss", self.loss), ("augment", self.augment)]
 
     def save_checkpoint(self) -> Path | None:
         """Write a checkpoint of the current step (atomically, rank 0 only) and return its weights file.
@@ -250,16 +266,27 @@ class Trainer:
         except (RuntimeError, KeyError, ValueError) as error:
             raise CheckpointError(f"The checkpoint of step {step} does not fit the networks: {error}") from error
         self.precision.load_state_dict(state.get("precision", {}))
+        for name, part in self._stateful_parts():
+            if name in state and hasattr(part, "load_state_dict"):
+                try:
+                    part.load_state_dict(state[name])
+                except (RuntimeError, KeyError, ValueError, TypeError) as error:
+                    who = type(part).__name__
+                    message = f"The checkpoint of step {step} holds {name} state that {who} cannot load: {error}"
+                    raise CheckpointError(message) from error
         self.step = step
         if self.strategy.rank == 0:  # the saved random streams are rank 0's; other ranks start fresh ones
             self.batcher.load_state_dict(state["batcher"])
             torch.set_rng_state(state["rng"]["torch"])
             self.latent_rng.set_state(state["rng"]["latent"])
+            if "augment" in state["rng"]:
+                self.augment_rng.set_state(state["rng"]["augment"])
             if "cuda" in state["rng"] and self.device.type == "cuda":
                 torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         else:
             self.batcher.generator.manual_seed(self._rank_seed(0, step))
             self.latent_rng.manual_seed(self._rank_seed(1, step))
+            self.augment_rng.manual_seed(self._rank_seed(3, step))
             torch.manual_seed(self._rank_seed(2, step))
         if self.strategy.is_main:
             self.metrics.truncate_after(step)
@@ -268,10 +295,29 @@ class Trainer:
     def _latents(self, batch: int) -> torch.Tensor:
         return torch.randn(batch, self.config.latent_dim, device=self.device, generator=self.latent_rng)
 
+    def _context(self, phase: str, d_index: int, real, labels, fake, discriminator) -> PhaseContext:
+        """The phase context of discriminator update ``d_index`` of this step (the last one for the generator phase)."""
+        augment = self.augment
+        extra = {"augment": lambda images: augment(images, self.augment_rng)} if augment is not None else {}
+        return PhaseContext(
+            phase=phase,
+            step=self.step,
+            d_step=self.step * self.config.d_steps + d_index,
+            real=real,
+            labels=labels,
+            fake=fake,
+            discriminator=discriminator,
+            G=self.G_train,
+            sample_latents=self._latents,
+            mean_across_processes=self.strategy.mean_tensor,
+            **extra,
+        )
+
     def train_step(self) -> dict[str, torch.Tensor]:
         """One generator step and its discriminator steps; returns detached loss tensors."""
-        G, D, loss, precision, timer = self.G_train, self.D_train, self.loss, self.precision, self.timer
+        G, loss, precision, timer = self.G_train, self.loss, self.precision, self.timer
         stats: dict[str, torch.Tensor] = {}
+        adapts = hasattr(self.augment, "update")
         for phase in range(self.config.d_steps):
             last = phase == self.config.d_steps - 1
             with timer.section("data"):
@@ -279,14 +325,19 @@ class Trainer:
                 z = self._latents(len(real))
             with timer.section("g_forward"), torch.set_grad_enabled(last), precision.autocast():
                 fake = G(z, labels)
+            ctx = self._context("discriminator", phase, real, labels, fake.detach(), self.D_train)
             with timer.section("d_forward_loss"), precision.autocast():
-                d_loss, d_stats = loss.discriminator_loss(D, real, fake.detach(), labels)
+                d_loss, d_stats = loss.discriminator_loss(ctx)
             self._optimize(d_loss, self.opt_d, "d")
+            if adapts:
+                with timer.section("augment_update"):
+                    stats.update(self.augment.update(ctx) or {})
         # The generator phase calls the bare discriminator: its gradients are not wanted, so
         # neither is DDP's gradient synchronisation of D.
         self.D.requires_grad_(False)
+        ctx = self._context("generator", self.config.d_steps - 1, real, labels, fake, self.D_eval)
         with timer.section("g_loss"), precision.autocast():
-            g_loss, g_stats = loss.generator_loss(self.D_eval, fake, labels)
+            g_loss, g_stats = loss.generator_loss(ctx)
         self._optimize(g_loss, self.opt_g, "g")
         self.D.requires_grad_(True)
         if self.ema is not None:

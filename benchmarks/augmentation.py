@@ -1,0 +1,128 @@
+"""Augmentation on a reduced training set: FID with and without --augment diffaugment / ada.
+
+    GANZOO_DATA_ROOT=../shared/data python benchmarks/augmentation.py --recipe dcgan --limit 2000 --steps 3000
+
+Trains RECIPE on the first ``--limit`` training images of each dataset, once per augmentation
+(``none`` = without) and seed, for the same number of steps, then evaluates the generator (EMA
+when the recipe has one) with the dataset's own feature extractor (ganzoo-mnist /
+ganzoo-fashion-mnist) on ``--eval-n`` samples against the test split, so a generator that
+memorises its 2000 images is not rewarded. Writes benchmarks/results/augmentation.json and
+augmentation.md (``--out`` changes the stem), each row with the command that produced it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from ganzoo.discovery import get_registry
+from ganzoo.evaluate import evaluate_generator, load_reference
+from ganzoo.train import Trainer, resolve_config
+from records import invocation, merged_rows
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _key(row: dict) -> tuple:
+    return (row["recipe"], row["data"], row["limit"], row["steps"], row["augment"], row["seed"])
+
+
+def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, reference, spec, run: Path) -> dict:
+    config = resolve_config(
+        registry, data, args.recipe, steps=args.steps, limit=args.limit, seed=seed,
+        augment=None if augment == "none" else augment,
+        log_every=max(1, args.steps // 20), sample_every=args.steps, checkpoint_every=args.steps, device=args.device,
+    )  # fmt: skip
+    start = time.perf_counter()
+    trainer = Trainer(config, run, progress=False)
+    result = trainer.fit()
+    wall = time.perf_counter() - start
+    generator = trainer.ema.model if trainer.ema is not None else trainer.G
+    evaluation = evaluate_generator(
+        generator, reference, dataset=spec, n=args.eval_n, metrics="fid,kid", n_real=args.eval_n
+    )
+    last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    return {
+        "recipe": args.recipe, "data": data, "limit": args.limit, "steps": args.steps, "augment": augment, "seed": seed,
+        "fid": evaluation.metrics["fid"], "kid": evaluation.metrics["kid"], "ada_p": last.get("ada_p"),
+        "wall_s": round(wall, 1), "images_per_s": round(result.images_per_s, 1), "eval_protocol": evaluation.protocol,
+    }  # fmt: skip
+
+
+def _table(rows: list[dict]) -> list[str]:
+    """Mean FID per (data, augment) over seeds, with the spread."""
+    lines = [
+        "| data | augment | seeds | FID (mean) | FID (min-max) | KID (mean) | final ADA p |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["data"], row["augment"]), []).append(row)
+    for (data, augment), group in sorted(groups.items()):
+        fids = [r["fid"] for r in group]
+        p = [r["ada_p"] for r in group if r["ada_p"] is not None]
+        lines.append(
+            f"| {data} | {augment} | {len(group)} | {statistics.mean(fids):.2f} | {min(fids):.2f}-{max(fids):.2f} | "
+            f"{statistics.mean(r['kid'] for r in group):.4f} | {f'{statistics.mean(p):.2f}' if p else '-'} |"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="dcgan")
+    parser.add_argument("--data", default="mnist,fashion-mnist", help="comma-separated datasets")
+    parser.add_argument("--limit", type=int, default=2000, help="training images used (the first N)")
+    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--augments", default="none,diffaugment,ada", help="comma-separated; 'none' trains without")
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds")
+    parser.add_argument("--eval-n", type=int, default=2000)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--out", default="augmentation", help="results file stem in benchmarks/results/")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the rows of an existing results file that this run does not redo"
+    )
+    args = parser.parse_args()
+    command = invocation()
+    registry = get_registry()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for data in args.data.split(","):
+            spec, reference = load_reference(registry, data, "test")
+            for augment in args.augments.split(","):
+                for seed in (int(s) for s in args.seeds.split(",")):
+                    run = Path(tmp) / f"{data}-{augment}-{seed}"
+                    row = {
+                        **_train_and_evaluate(args, registry, data, augment, seed, reference, spec, run),
+                        "command": command,
+                    }
+                    rows.append(row)
+                    print(json.dumps({k: v for k, v in row.items() if k != "eval_protocol"}), flush=True)
+    path = RESULTS / f"{args.out}.json"
+    if args.merge:
+        rows = merged_rows(path, rows, key=_key)
+    record = {
+        "command": command,
+        "rows": rows,
+        "machine": {"cpus": os.cpu_count(), "torch": torch.__version__, "load_avg_at_end": os.getloadavg()},
+    }
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    commands = sorted({r["command"] for r in rows})
+    head = [
+        f"Commands: {', '.join(f'`{c}`' for c in commands)}.",
+        f"FID/KID with the dataset's extractor on {args.eval_n} samples against the test split; "
+        "training on the first --limit images only.",
+        "",
+    ]
+    (RESULTS / f"{args.out}.md").write_text("\n".join(head + _table(rows)) + "\n")
+
+
+if __name__ == "__main__":
+    main()
