@@ -39,7 +39,10 @@ def test_set_changes_the_gradient_penalty_weight_of_wgan_gp(tmp_path):
         run,
         "--set",
         "loss.gp_weight=5",
-        *NARROW,
+        "--set",
+        "generator.width=8",
+        "--set",
+        "discriminator.hidden=[32, 16]",
         *TINY,
         "--d-steps",
         "1",
@@ -47,7 +50,8 @@ def test_set_changes_the_gradient_penalty_weight_of_wgan_gp(tmp_path):
     assert result.exit_code == 0, result.output
     recorded = json.loads((run / "config.json").read_text())["config"]
     assert recorded["loss_options"] == {"gp_weight": 5}
-    assert recorded["generator_options"] == {"width": 8} and recorded["discriminator_options"] == {"width": 8}
+    assert recorded["generator_options"] == {"width": 8, "hidden": 512}  # merged over the recipe's options
+    assert recorded["discriminator_options"] == {"hidden": [32, 16]}
     assert build_loss(get_registry(), saved_config(run)).gp_weight == 5
     default = invoke("train", "wgan-gp", "--data", "mnist", "--dry-run")
     assert (
@@ -70,9 +74,9 @@ def test_set_changes_the_width_of_a_generator():
         return sum(p.numel() for p in build_generator(registry, config, shapes).parameters()), config
 
     wide, _ = parameters()
-    narrow, config = parameters("--set", "generator.width=32")
-    assert config.generator_options == {"width": 32} and 0 < narrow < wide / 2
-    again = resolve_config(registry, "mnist", "dcgan", part_options={"generator": {"width": 32}})
+    narrow, config = parameters("--set", "generator.width=8")
+    assert config.generator_options == {"width": 8, "hidden": 512} and 0 < narrow < wide / 2  # the recipe's hidden stays
+    again = resolve_config(registry, "mnist", "dcgan", part_options={"generator": {"width": 8}})
     assert again.generator_options == config.generator_options
 
 
@@ -83,7 +87,7 @@ def test_set_changes_the_width_of_a_generator():
             "loss.gp_wieght=5",
             "has no option 'gp_wieght'; loss 'wgan-gp' accepts: gp_weight=10.0. Did you mean 'gp_weight'?",
         ),
-        ("generator.depth=3", "has no option 'depth'; generator 'dcgan' accepts: width=64"),
+        ("generator.depth=3", "has no option 'depth'; generator 'infogan' accepts: width=64, hidden=1024"),
         ("loss.gp_weight=heavy", "loss.gp_weight takes a float like its default 10.0; got 'heavy'"),
         ("generator.width=1.5", "generator.width takes a int like its default 64; got 1.5"),
         ("optimizer.lr=1", "--set takes PART.OPTION=VALUE with PART one of generator, discriminator, loss"),
@@ -211,9 +215,8 @@ def test_a_recipe_file_can_start_from_a_registered_recipe(tmp_path):
         wgan_gp.loss,
     )
     assert config["d_steps"] == 3 and config["lr_g"] == wgan_gp.lr_g and config["betas"] == list(wgan_gp.betas)
-    assert config["loss_options"] == {"gp_weight": 1} and config["generator_options"] == {
-        "width": 8
-    }  # --set wins over the file
+    assert config["loss_options"] == {"gp_weight": 1}
+    assert config["generator_options"] == {"width": 8, "hidden": 512}  # --set wins over the file, the recipe's hidden stays
 
 
 @pytest.mark.parametrize(
@@ -256,7 +259,7 @@ def test_list_options_of_a_part_and_of_a_recipe():
     recipe = invoke("list", "--options", "lsgan")
     rows = [line for line in recipe.output.splitlines() if "│" in line]
     assert any("lsgan" in r and " c " in r and "1.0" in r for r in rows) and "recipe's value" in recipe.output
-    assert any("dcgan" in r and "width" in r and "64" in r for r in rows)
+    assert any("infogan" in r and "width" in r and "64" in r for r in rows)
     mlp = invoke("list", "generators", "--options", "mlp")
     assert "tuple[int, ...]" in mlp.output and "(256, 512, 1024)" in mlp.output
     assert "takes no options" in invoke("list", "--options", "bce").output
