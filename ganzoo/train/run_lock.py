@@ -106,8 +106,11 @@ class RunLock:
                 except FileNotFoundError:
                     pass
                 os.close(fd)
-            os.ftruncate(fd, 0)
-            os.write(fd, (json.dumps(_holder()) + "\n").encode())
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, (json.dumps(_holder()) + "\n").encode())
+            except OSError:
+                pass  # a full disk: the lock holds all the same, a refused writer is told less about its holder
         # released by release(), when this object is collected, or at interpreter exit; the kernel
         # releases the lock itself if the process dies without any of these
         self._finalizer = weakref.finalize(self, _release, fd, self.path, created)
