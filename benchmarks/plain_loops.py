@@ -36,7 +36,7 @@ def torchvision_mnist_root(root: Path) -> Path:
     return target
 
 
-def mnist_loader(root: Path, image_size: int, batch_size: int, workers: int, seed: int = 0):
+def mnist_loader(root: Path, image_size: int, batch_size: int, workers: int, seed: int = 0, pin_memory: bool = False):
     """The usual torchvision pipeline: PIL images -> Resize -> ToTensor -> Normalize, shuffled batches."""
     root = torchvision_mnist_root(root)
     datasets = import_torchvision_module("torchvision.datasets")
@@ -44,7 +44,10 @@ def mnist_loader(root: Path, image_size: int, batch_size: int, workers: int, see
     steps = ([transforms.Resize(image_size)] if image_size != 28 else []) + [transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))]
     dataset = datasets.MNIST(str(root), train=True, download=False, transform=transforms.Compose(steps))
     generator = torch.Generator().manual_seed(seed)
-    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers, drop_last=True, generator=generator, persistent_workers=workers > 0)
+    return torch.utils.data.DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, num_workers=workers, drop_last=True, generator=generator,
+        persistent_workers=workers > 0, pin_memory=pin_memory,
+    )  # fmt: skip
 
 
 def _forever(loader):
@@ -53,7 +56,7 @@ def _forever(loader):
 
 
 def _gradient_penalty(D, real, fake, labels):
-    alpha = torch.rand(real.size(0), 1, 1, 1)
+    alpha = torch.rand(real.size(0), 1, 1, 1, device=real.device)
     mixed = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
     grad = torch.autograd.grad(D(mixed, labels).sum(), mixed, create_graph=True)[0]
     return ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
@@ -78,7 +81,12 @@ def plain_losses(kind: str):
 class PlainLoop:
     """One user-written GAN loop over a DataLoader; ``run(steps)`` returns images/s."""
 
-    def __init__(self, G, D, loss: str, lr_g: float, lr_d: float, betas, d_steps: int, loader, conditional: bool, gp_weight: float = 10.0):
+    def __init__(
+        self, G, D, loss: str, lr_g: float, lr_d: float, betas, d_steps: int, loader, conditional: bool,
+        gp_weight: float = 10.0, device: str | torch.device = "cpu",
+    ):  # fmt: skip
+        self.device = torch.device(device)  # G and D are moved there; batches are copied there as a user's loop does
+        G, D = G.to(self.device), D.to(self.device)
         self.G, self.D, self.loss, self.d_steps, self.conditional = G, D, loss, d_steps, conditional
         self.opt_g = torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas, foreach=True)
         self.opt_d = torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas, foreach=True)
@@ -91,8 +99,9 @@ class PlainLoop:
         G, D = self.G, self.D
         for _ in range(self.d_steps):
             real, labels = next(self.batches)
+            real, labels = real.to(self.device, non_blocking=True), labels.to(self.device, non_blocking=True)
             labels = labels if self.conditional else None
-            z = torch.randn(real.size(0), G.latent_dim)
+            z = torch.randn(real.size(0), G.latent_dim, device=self.device)
             fake = G(z, labels)
             self.opt_d.zero_grad()
             d_loss = self.d_loss(D(real, labels), D(fake.detach(), labels))
@@ -109,4 +118,6 @@ class PlainLoop:
         start = time.perf_counter()
         for _ in range(steps):
             self.step()
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
         return steps * self.batch_size * self.d_steps / (time.perf_counter() - start)

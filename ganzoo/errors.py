@@ -31,5 +31,21 @@ class CheckpointError(RunError):
     """A checkpoint is missing, corrupted, or does not fit the model it is loaded into."""
 
 
+class RunLockedError(RunError):
+    """Another process is writing the run (it holds the run's lock); one run takes one writer."""
+
+
+class StorageError(GanzooError):
+    """Writing a file failed because of its surroundings: disk full, permission denied, read-only file system.
+
+    Not a bug of ganzoo: the message says what was being written, where, the free space, and
+    what to do. ``path`` is the file and ``errno`` the operating system's error number.
+    """
+
+    def __init__(self, message: str, path: object = None, errno: int | None = None):
+        super().__init__(message)
+        self.path, self.errno = path, errno
+
+
 class GanzooWarning(UserWarning):
     """Something worth telling the user that does not stop the run (e.g. a skipped bad checkpoint)."""

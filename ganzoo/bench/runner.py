@@ -35,6 +35,7 @@ from ganzoo.train.atomic import write_json_atomically
 from ganzoo.train.checkpoint import list_checkpoints
 from ganzoo.train.config import resolve_config
 from ganzoo.train.run_dir import METRICS_FILE, SAMPLES_DIR
+from ganzoo.train.run_lock import RunLock
 from ganzoo.train.trainer import Trainer
 
 CELL_FILE = "cell.json"
@@ -135,7 +136,8 @@ class GridRunner:
             if state == "done":
                 outcome = CellOutcome(cell, "skipped", read_result(self.out / cell.id))
             else:
-                outcome = self.run_cell(cell)
+                with RunLock(self.out / cell.id):  # one writer per cell: a second `ganzoo bench` on it is refused
+                    outcome = self.run_cell(cell)
             outcomes.append(outcome)
             if self.on_finish:
                 self.on_finish(index, outcome)

@@ -8,10 +8,20 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from ganzoo.train.storage import storage_guard
 
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, fsync it, then rename it over ``path``."""
-    path = Path(path)
+
+def write_atomically(path: Path, write: Callable[[Path], None], what: str = "the file") -> None:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, fsync it, then rename it over ``path``.
+
+    A full disk, a denied permission or a read-only file system raises StorageError naming
+    ``what`` was being written (e.g. "the checkpoint of step 4"); ``path`` is left as it was.
+    """
+    with storage_guard(path, what):
+        _write_then_rename(Path(path), write)
+
+
+def _write_then_rename(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -26,6 +36,6 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
             tmp.unlink()
 
 
-def write_json_atomically(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON, atomically."""
-    write_atomically(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n"))
+def write_json_atomically(path: Path, data: Any, what: str = "the file") -> None:
+    """Write ``data`` as indented JSON, atomically (``what``: as for :func:`write_atomically`)."""
+    write_atomically(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n"), what)

@@ -15,7 +15,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -24,10 +24,12 @@ from safetensors.torch import load_file, save_file
 from ganzoo.errors import CheckpointError, GanzooWarning
 from ganzoo.train.atomic import write_atomically, write_json_atomically
 from ganzoo.train.state_io import flatten_state, unflatten_state
+from ganzoo.train.storage import storage_guard
 
 CHECKPOINT_DIR = "checkpoints"
 FORMAT_VERSION = 1
 _NAME = re.compile(r"^step-(\d+)\.json$")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -65,17 +67,21 @@ def list_checkpoints(run_dir: Path) -> list[CheckpointFiles]:
 def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], meta: dict[str, Any], keep: int = 3) -> CheckpointFiles:
     """Write ``state`` (name -> nested state with tensors) and ``meta`` as the checkpoint of ``step``.
 
-    Keeps the newest ``keep`` checkpoints (0 keeps all).
+    Keeps the newest ``keep`` checkpoints (0 keeps all). A full disk, a denied permission or a
+    read-only file system raises StorageError; the earlier checkpoints stay as they were.
     """
     files = _files(run_dir, step)
-    for stale in files.weights.parent.glob(".step-*.tmp") if files.weights.parent.is_dir() else ():
-        stale.unlink(missing_ok=True)  # left by a process killed while writing
+    what = f"the checkpoint of step {step}"
+    with storage_guard(files.weights, what):
+        for stale in files.weights.parent.glob(".step-*.tmp") if files.weights.parent.is_dir() else ():
+            stale.unlink(missing_ok=True)  # left by a process killed while writing
     tensors: dict[str, torch.Tensor] = {}
     trees: dict[str, Any] = {}
     for name, part in state.items():
         part_tensors, trees[name] = flatten_state(part, name)
         tensors.update(part_tensors)
-    write_atomically(files.weights, lambda tmp: save_file(tensors, str(tmp), metadata={"format": "ganzoo-checkpoint", "step": str(step)}))
+    metadata = {"format": "ganzoo-checkpoint", "step": str(step)}
+    write_atomically(files.weights, lambda tmp: save_file(tensors, str(tmp), metadata=metadata), what)
     record = {
         "format": FORMAT_VERSION,
         "step": step,
@@ -85,7 +91,7 @@ def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], meta: dict[
         **meta,
         "state": trees,
     }
-    write_json_atomically(files.meta, record)
+    write_json_atomically(files.meta, record, what)
     if keep > 0:
         for old in list_checkpoints(run_dir)[:-keep]:
             old.meta.unlink(missing_ok=True)
@@ -94,21 +100,47 @@ def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], meta: dict[
 
 
 def _read_meta(files: CheckpointFiles) -> dict[str, Any]:
+    """The verified metadata of ``files``; FileNotFoundError when a running writer removed them meanwhile."""
     try:
         meta = json.loads(files.meta.read_text())
+    except FileNotFoundError:
+        raise
     except (OSError, ValueError) as error:
         raise CheckpointError(f"{files.meta} is not readable JSON ({error}).") from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
         raise CheckpointError(f"{files.meta} is not a ganzoo checkpoint of format {FORMAT_VERSION}.")
     if not files.weights.is_file():
+        if not files.meta.exists():
+            raise FileNotFoundError(files.meta)  # both removed since the JSON was read: rotated away
         raise CheckpointError(f"{files.weights} is missing.")
     if files.weights.stat().st_size != meta.get("bytes") or sha256_of(files.weights) != meta.get("sha256"):
         raise CheckpointError(f"{files.weights} does not match the size and sha256 recorded in {files.meta.name}; it is truncated or corrupted.")
     return meta
 
 
+def _read_newest(run_dir: Path, read: Callable[[CheckpointFiles, dict[str, Any]], T], attempts: int = 5) -> T:
+    """``read(files, meta)`` of the newest intact checkpoint.
+
+    A run being trained removes old checkpoints (``keep``) while a reader (``ganzoo sample``,
+    ``eval``) reads them; a checkpoint that disappears meanwhile is replaced by the newest again.
+    """
+    for attempt in range(attempts):
+        try:
+            return read(*_latest_valid(run_dir))
+        except FileNotFoundError as error:
+            if attempt == attempts - 1:
+                folder = Path(run_dir) / CHECKPOINT_DIR
+                message = f"The checkpoints in {folder} vanished while being read ({error}); try again."
+                raise CheckpointError(message) from error
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def latest_valid_checkpoint(run_dir: Path) -> tuple[CheckpointFiles, dict[str, Any]]:
     """The newest checkpoint that verifies, and its metadata; earlier bad ones are warned about."""
+    return _read_newest(run_dir, lambda files, meta: (files, meta))
+
+
+def _latest_valid(run_dir: Path) -> tuple[CheckpointFiles, dict[str, Any]]:
     candidates = list_checkpoints(run_dir)
     if not candidates:
         raise CheckpointError(f"{run_dir} holds no checkpoint (expected files in {Path(run_dir) / CHECKPOINT_DIR}). Train it first, or point at another run directory.")
@@ -127,23 +159,31 @@ def latest_valid_checkpoint(run_dir: Path) -> tuple[CheckpointFiles, dict[str, A
 
 def load_checkpoint(run_dir: Path) -> tuple[int, dict[str, Any], dict[str, Any]]:
     """Return ``(step, state, meta)`` of the newest intact checkpoint of a run."""
-    files, meta = latest_valid_checkpoint(run_dir)
-    try:
-        tensors = load_file(str(files.weights))
-    except (SafetensorError, OSError) as error:
-        raise CheckpointError(f"Could not read {files.weights}: {error}") from error
-    state = {name: unflatten_state(tree, tensors) for name, tree in meta["state"].items()}
-    return files.step, state, meta
+
+    def read(files: CheckpointFiles, meta: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, Any]]:
+        try:
+            tensors = load_file(str(files.weights))
+        except FileNotFoundError:
+            raise
+        except (SafetensorError, OSError) as error:
+            raise CheckpointError(f"Could not read {files.weights}: {error}") from error
+        state = {name: unflatten_state(tree, tensors) for name, tree in meta["state"].items()}
+        return files.step, state, meta
+
+    return _read_newest(run_dir, read)
 
 
 def load_module_weights(run_dir: Path, prefix: str) -> tuple[int, dict[str, torch.Tensor], dict[str, Any]]:
     """Only the tensors of one module (``prefix`` such as ``"generator"``) from the newest checkpoint."""
-    files, meta = latest_valid_checkpoint(run_dir)
-    if prefix not in meta["state"]:
-        raise CheckpointError(f"{files.meta} holds no {prefix!r} state.")
-    tensors = {}
-    with safe_open(str(files.weights), framework="pt") as handle:
-        for key in handle.keys():
-            if key.startswith(prefix + "."):
-                tensors[key] = handle.get_tensor(key)
-    return files.step, unflatten_state(meta["state"][prefix], tensors), meta
+
+    def read(files: CheckpointFiles, meta: dict[str, Any]) -> tuple[int, dict[str, torch.Tensor], dict[str, Any]]:
+        if prefix not in meta["state"]:
+            raise CheckpointError(f"{files.meta} holds no {prefix!r} state.")
+        tensors = {}
+        with safe_open(str(files.weights), framework="pt") as handle:
+            for key in handle.keys():
+                if key.startswith(prefix + "."):
+                    tensors[key] = handle.get_tensor(key)
+        return files.step, unflatten_state(meta["state"][prefix], tensors), meta
+
+    return _read_newest(run_dir, read)

@@ -24,13 +24,13 @@ def make_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -
     return grid
 
 
-def save_png(image: torch.Tensor, path: Path) -> None:
-    """Save a uint8 (C, H, W) image (C = 1 or 3) as PNG, atomically."""
+def save_png(image: torch.Tensor, path: Path, what: str = "the image") -> None:
+    """Save a uint8 (C, H, W) image (C = 1 or 3) as PNG, atomically (StorageError when the disk refuses)."""
     array = image.permute(1, 2, 0).cpu().numpy()
     picture = Image.fromarray(array[:, :, 0] if array.shape[2] == 1 else array, mode="L" if array.shape[2] == 1 else "RGB")
-    write_atomically(Path(path), lambda tmp: picture.save(tmp, format="PNG"))
+    write_atomically(Path(path), lambda tmp: picture.save(tmp, format="PNG"), what)
 
 
 def save_grid(images: torch.Tensor, path: Path, nrow: int | None = None) -> None:
     """Save uint8 (N, C, H, W) images as one PNG grid."""
-    save_png(make_grid(images.cpu(), nrow=nrow), path)
+    save_png(make_grid(images.cpu(), nrow=nrow), path, "the sample grid")

@@ -13,9 +13,11 @@ from typing import Any
 import torch
 
 from ganzoo.errors import RunError
-from ganzoo.train.atomic import write_json_atomically
+from ganzoo.train.atomic import write_atomically, write_json_atomically
 from ganzoo.train.checkpoint import CHECKPOINT_DIR
 from ganzoo.train.config import TrainConfig
+from ganzoo.train.run_lock import LOCK_FILE
+from ganzoo.train.storage import storage_guard, unwritable_output
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
@@ -43,7 +45,7 @@ def _check_writable(path: Path) -> None:
         with tempfile.TemporaryFile(dir=path):
             pass
     except OSError as error:
-        raise RunError(f"Cannot write to the output directory {path} ({error.strerror or error}). Choose another --out or fix its permissions.") from error
+        raise unwritable_output(path, error) from error
 
 
 def check_new_run(path: Path, overwrite: bool) -> None:
@@ -51,7 +53,7 @@ def check_new_run(path: Path, overwrite: bool) -> None:
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise RunError(f"The output path {path} is a file, not a directory. Choose another --out.")
-    if path.is_dir() and any(path.iterdir()) and not overwrite:
+    if path.is_dir() and any(p.name != LOCK_FILE for p in path.iterdir()) and not overwrite:
         what = "a ganzoo run" if is_run(path) else "files that are not a ganzoo run"
         raise RunError(
             f"The output directory {path} already holds {what}. Pass --resume to continue that run, "
@@ -64,12 +66,13 @@ def prepare_new_run(path: Path, overwrite: bool) -> None:
     path = Path(path)
     check_new_run(path, overwrite)
     if path.is_dir() and overwrite:
-        for name in _OWNED:
-            target = path / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+        with storage_guard(path, "the new run (clearing the previous one's files)"):
+            for name in _OWNED:
+                target = path / name
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
     _check_writable(path)
 
 
@@ -93,11 +96,13 @@ def write_config(path: Path, config: TrainConfig, plugins: dict[str, str]) -> No
         "versions": {"ganzoo": __version__, "torch": torch.__version__, "python": platform.python_version()},
         "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    write_json_atomically(Path(path) / CONFIG_FILE, record)
+    write_json_atomically(Path(path) / CONFIG_FILE, record, "the run configuration")
 
 
 class MetricsLog:
-    """Appends one JSON object per line to ``RUN/metrics.jsonl``."""
+    """Appends one JSON object per line to ``RUN/metrics.jsonl`` (StorageError when the disk refuses)."""
+
+    what = "the metrics log"
 
     def __init__(self, run_dir: Path):
         self.path = Path(run_dir) / METRICS_FILE
@@ -107,10 +112,11 @@ class MetricsLog:
         if not self.path.exists():
             return
         kept = [line for line in self.path.read_text().splitlines() if line.strip() and json.loads(line).get("step", 0) <= step]
-        self.path.write_text("".join(line + "\n" for line in kept))
+        write_atomically(self.path, lambda tmp: tmp.write_text("".join(line + "\n" for line in kept)), self.what)
 
     def append(self, record: dict[str, Any]) -> None:
-        with open(self.path, "a") as handle:
+        """Add one record as a line."""
+        with storage_guard(self.path, self.what), open(self.path, "a") as handle:
             handle.write(json.dumps(record) + "\n")
 
     def read(self) -> list[dict[str, Any]]:

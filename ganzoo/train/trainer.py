@@ -37,6 +37,7 @@ from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.profiler import PhaseTimer
 from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.run_dir import SAMPLES_DIR, MetricsLog, check_new_run, prepare_new_run, write_config
+from ganzoo.train.run_lock import hold_run_lock
 from ganzoo.train.sampling import grid_labels, grid_rows
 from ganzoo.train.strategy import SingleProcess, strategy_for
 
@@ -179,12 +180,17 @@ class Trainer:
         self.fixed_z = torch.randn(count, config.latent_dim, generator=fixed).to(self.device)
         if self.fixed_labels is not None:
             self.fixed_labels = self.fixed_labels.to(self.device)
-        self.metrics = MetricsLog(self.run_dir)
-        if self.resume:
-            self._restore()
-        elif strategy.is_main:  # only now, with data loaded and networks built, is the directory touched
-            prepare_new_run(self.run_dir, self.overwrite)
-            write_config(self.run_dir, config, self._plugins())
+        self.run_lock = hold_run_lock(self.run_dir)  # one writer per run: a second is refused (rank 0 holds it)
+        try:
+            self.metrics = MetricsLog(self.run_dir)
+            if self.resume:
+                self._restore()
+            elif strategy.is_main:  # only now, with data loaded and networks built, is the directory touched
+                prepare_new_run(self.run_dir, self.overwrite)
+                write_config(self.run_dir, config, self._plugins())
+        except BaseException:
+            self.run_lock.release()  # a set-up that failed leaves the run free for the next try
+            raise
         strategy.barrier()
         self._built = True
 
@@ -408,6 +414,7 @@ class Trainer:
                         break
         finally:
             self.strategy.teardown()
+            self.run_lock.release()
         if config.profile and self.strategy.is_main:
             write_json_atomically(self.run_dir / PROFILE_FILE, {"steps": self.timer.steps, "device": str(self.device), "sections": self.timer.summary()})
         total = time.perf_counter() - run_start

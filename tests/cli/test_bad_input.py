@@ -5,12 +5,15 @@ docs/errors.md shows the same rows; a test below keeps the two in step.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from PIL import Image
+from safetensors import SafetensorError
 from typer.testing import CliRunner
 
 from ganzoo.cli import app
@@ -24,6 +27,26 @@ class Case:
     input: str  # the row's first column in docs/errors.md
     args: tuple[str, ...]  # {run}: a trained unconditional run, {cond}: a conditional one, {tmp}: a scratch folder
     message: str  # a fragment of the error, also quoted in docs/errors.md
+    inject: Callable[[pytest.MonkeyPatch], None] | None = None  # makes the environment refuse writes
+
+
+def _failing_writes(code: int) -> Callable[[pytest.MonkeyPatch], None]:
+    """Every atomic write (config, checkpoints, grids, sample outputs) fails with OSError(code)."""
+
+    def inject(monkeypatch: pytest.MonkeyPatch) -> None:
+        def refuse(path, write):
+            raise OSError(code, errno.errorcode[code])
+
+        monkeypatch.setattr("ganzoo.train.atomic._write_then_rename", refuse)
+
+    return inject
+
+
+def _disk_full_at_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*args, **kwargs):
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    monkeypatch.setattr("ganzoo.train.checkpoint.save_file", full)
 
 
 CATALOGUE = [
@@ -60,6 +83,18 @@ CATALOGUE = [
     Case("grid pattern matching no recipe", ("bench", "--recipes", "nothing-*", "--data", "mnist", "--steps", "2", "--out", "{tmp}/grid"), "--recipes pattern 'nothing-*' matches no recipe"),
     Case("grid re-run with other settings", ("bench", "--recipes", "vanilla", "--data", "mnist", "--steps", "3", "--seeds", "1", "--out", "{grid}"), "was started with other settings"),
     Case("leaderboard of a folder without results", ("leaderboard", "{tmp}", "--out", "{tmp}/board.md"), "holds no benchmark results"),
+    Case(
+        "disk full while writing a checkpoint", ("train", "vanilla", "--data", "mnist", "--out", "{tmp}/new", *TINY),
+        "the disk is full (No space left on device", _disk_full_at_checkpoints,
+    ),
+    Case(
+        "read-only file system", ("train", "vanilla", "--data", "mnist", "--out", "{tmp}/new", *TINY),
+        "the file system is read-only (Read-only file system", _failing_writes(errno.EROFS),
+    ),
+    Case(
+        "permission denied for the output", ("sample", "{run}", "--out", "{tmp}/x.png"),
+        "permission was denied (Permission denied", _failing_writes(errno.EACCES),
+    ),
 ]
 
 
@@ -98,14 +133,18 @@ def _digest(folder: Path) -> str:
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c.input for c in CATALOGUE])
-def test_bad_input_exits_2_with_one_paragraph(case, places, tmp_path):
+def test_bad_input_exits_2_with_one_paragraph(case, places, tmp_path, monkeypatch):
     (tmp_path / "stray.txt").write_text("a file of the user's")
     names = {**{k: str(v) for k, v in places.items()}, "tmp": str(tmp_path)}
     before = {k: _digest(v) for k, v in places.items()}
+    if case.inject:
+        case.inject(monkeypatch)
     result = _invoke(*(a.format(**names) for a in case.args))
     assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
+    if case.inject and lines[0].startswith("training "):  # failed after training started, announced first
+        lines = lines[next(i for i, line in enumerate(lines) if line.startswith("error: ")) :]
     assert len(lines) == 1 and lines[0].startswith("error: "), result.output  # one paragraph
     assert case.message.format(**names) in lines[0]
     assert {k: _digest(v) for k, v in places.items()} == before  # nothing of an existing run changed
