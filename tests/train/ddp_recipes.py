@@ -27,6 +27,7 @@ import torch
 
 from ganzoo.data.dataset import DatasetSpec, ImageDataset
 from ganzoo.discovery import build_registry
+from ganzoo.protocols import PhaseContext
 from ganzoo.registry import Registry
 from ganzoo.train import Trainer, resolve_config
 from ganzoo.train.strategy import DataParallel
@@ -34,7 +35,7 @@ from ganzoo.train.strategy import DataParallel
 DATASET = "ddp-synthetic"
 STEPS = 2
 BATCH = 8  # per process
-TINY_OPTIONS = {"width": 8, "hidden": (32, 16)}  # whichever of these a part's factory takes
+TINY_OPTIONS = {"width": 8, "hidden": (32, 16)}  # whichever of these a part's factory takes (hidden: int or widths)
 
 
 def _load(root, split, download) -> ImageDataset:
@@ -53,7 +54,10 @@ def make_registry() -> Registry:
 
 def _tiny(factory, options: dict[str, Any]) -> dict[str, Any]:
     accepted = inspect.signature(factory).parameters
-    return {**options, **{k: v for k, v in TINY_OPTIONS.items() if k in accepted}}
+    tiny = {k: v for k, v in TINY_OPTIONS.items() if k in accepted}
+    if isinstance(accepted.get("hidden") and accepted["hidden"].default, int):  # one hidden layer's width
+        tiny["hidden"] = TINY_OPTIONS["hidden"][0]
+    return {**options, **tiny}
 
 
 def tiny_config(registry: Registry, recipe: str, steps: int):
@@ -77,8 +81,12 @@ def digest(*modules: torch.nn.Module) -> str:
 
 
 def discriminator_loss(loss, D, real, fake, labels):
-    """The loss's discriminator phase through its public method (the one place to adapt if that API changes)."""
-    return loss.discriminator_loss(D, real, fake, labels)
+    """The loss's discriminator phase through its public method, with a phase context of these tensors."""
+    ctx = PhaseContext(
+        phase="discriminator", step=0, d_step=0, real=real, labels=labels, fake=fake, discriminator=D,
+        G=None, sample_latents=None,  # a discriminator-phase penalty needs neither
+    )  # fmt: skip
+    return loss.discriminator_loss(ctx)
 
 
 def penalty_check(trainer: Trainer) -> dict[str, Any] | None:
