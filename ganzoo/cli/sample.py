@@ -5,16 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import torch
 import typer
-from safetensors.torch import save_file
 
 from ganzoo.cli.app import app, guarded, out
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.train.atomic import write_atomically
-from ganzoo.train.images import save_grid
-from ganzoo.train.sampling import grid_rows, load_generator, sample_images
 
 
 @app.command()
@@ -28,6 +24,12 @@ def sample(
     ema: bool = typer.Option(True, "--ema/--no-ema", help="Use the EMA generator when the run has one."),
 ) -> None:
     """Draw N images from a run's newest checkpoint."""
+    import torch  # imported here, not at start-up: `ganzoo --help` stays fast
+    from safetensors.torch import save_file
+
+    from ganzoo.train.images import save_grid
+    from ganzoo.train.sampling import grid_rows, load_generator, sample_images
+
     suffix = out_file.suffix.lower()
     if suffix not in (".png", ".safetensors"):
         raise ConfigError(f"--out must end in .png or .safetensors; got {out_file.name!r}.")

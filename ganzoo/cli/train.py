@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
@@ -13,9 +13,9 @@ from ganzoo.cli.app import app, err, guarded, out
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
-from ganzoo.train.run_dir import default_run_dir, open_existing_run
-from ganzoo.train.strategy import launched_by_torchrun
-from ganzoo.train.trainer import Trainer
+
+if TYPE_CHECKING:
+    from ganzoo.train.trainer import Trainer
 
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
 RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root", "on_nan", "compile", "channels_last", "profile", "eval_every", "eval_n", "eval_metrics")
@@ -114,6 +114,10 @@ def train(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Train a GAN. Example: [bold]ganzoo train vanilla --data mnist[/]."""
+    from ganzoo.train.run_dir import default_run_dir, open_existing_run  # torch: imported only to train
+    from ganzoo.train.strategy import launched_by_torchrun
+    from ganzoo.train.trainer import Trainer
+
     registry = get_registry()
     given = dict(
         generator=generator,
