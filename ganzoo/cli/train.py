@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from ganzoo.cli.app import app, err, guarded, out
+from ganzoo.cli.app import EXIT_INTERRUPTED, app, err, guarded, out
+from ganzoo.cli.runs import RUNS_DIR, require_run_dir
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
 RESUMABLE_CHANGES = ("steps", "log_every", "sample_every", "checkpoint_every", "keep", "device", "data_root", "on_nan", "compile", "channels_last", "profile", "eval_every", "eval_n", "eval_metrics")
-RUNS_DIR = Path("runs")
 
 
 def _parse_betas(text: Optional[str]) -> Optional[tuple[float, float]]:
@@ -154,7 +154,7 @@ def train(
     if resume:
         if out_dir is None:
             raise ConfigError("--resume needs --out RUN_DIR: the run to continue.")
-        saved = open_existing_run(out_dir)
+        saved = open_existing_run(require_run_dir(out_dir))
         if data != saved.dataset or (recipe is not None and recipe != saved.recipe):
             raise ConfigError(f"{out_dir} is a run of recipe {saved.recipe!r} on {saved.dataset!r}; resume it with the same recipe and --data (or omit the recipe).")
         config = _resumed_config(saved, given)
@@ -181,9 +181,10 @@ def train(
     finally:
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)
-    verb = "stopped" if result.interrupted else "finished"
     if main and config.profile:
         _print_profile(run_dir)
     if main:
-        summary = f"{verb} at step {result.step} ({result.images_per_s:.0f} images/s). Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}"
+        summary = f"{result.summary()} Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}"
         out.print(summary, highlight=False, soft_wrap=True)
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)  # after the checkpoint: 130, as documented in docs/cli.md
