@@ -35,7 +35,9 @@ def list_entries(
     pattern: Optional[str] = typer.Argument(None, help="fnmatch pattern on the names, e.g. '*gan*'."),
 ) -> None:
     """List registered generators, discriminators, losses, recipes and datasets."""
-    registry = get_registry()
+    from ganzoo.cli.catalogue import listing_registry
+
+    registry = listing_registry()  # metadata only, from a cache when current: listing does not import torch
     if kind is not None:
         try:
             kinds = [normalize_kind(kind)]
