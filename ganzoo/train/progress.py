@@ -5,7 +5,7 @@ terminal (``nohup``, a batch job, a CI log, ``| tee``), a live bar would print n
 the end, so one plain line is printed at the first logged step and then every
 :data:`DEFAULT_EVERY_S` seconds (``GANZOO_PROGRESS_SECONDS`` changes it)::
 
-    train step 150/5000 (3%)  loss_d 0.512  loss_g 1.234  2378 images/s  elapsed 0:01:02  eta 0:33:10
+    train step 515/5000 (10%)  loss_d 1.243  loss_g 0.949  973 images/s  elapsed 0:00:33  eta 0:04:54
 
 :class:`Heartbeat` does the same for work without steps (an evaluation): a spinner on a
 terminal, a line every N seconds in a log.

@@ -165,3 +165,18 @@ def test_every_kind_suggests_the_lowercase_name(kind):
 def test_data_in_capitals_gets_a_did_you_mean():
     result = invoke("train", "vanilla", "--data", "MNIST")
     assert result.exit_code == 2 and "Unknown dataset 'MNIST'. Did you mean 'mnist'" in result.output
+
+
+# -- the README's first commands say what they do ----------------------------------------------
+def test_the_readme_states_the_first_runs_steps_and_outputs_and_the_ci_docs_build():
+    from ganzoo.train.config import TrainConfig
+
+    repo = Path(__file__).parents[2]
+    readme = " ".join((repo / "README.md").read_text().split())
+    recipe, defaults = get_registry().recipe("vanilla"), TrainConfig("mnist", "g", "d", "l")
+    assert "ganzoo train vanilla --data mnist" in readme
+    assert f"{recipe.steps} generator steps of {recipe.batch_size} real images each" in readme
+    assert f"lands in `runs/vanilla-mnist/samples/` every {defaults.sample_every} steps" in readme
+    assert f"`runs/vanilla-mnist/checkpoints/` every {defaults.checkpoint_every}" in readme
+    if "mkdocs build --strict" in (repo / ".ci" / "run").read_text():  # CI builds the docs: so does the README's set-up
+        assert "'.[test,docs]'" in readme and "mkdocs build --strict" in readme
