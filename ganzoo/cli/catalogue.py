@@ -35,7 +35,9 @@ KEEP = 8  # catalogues kept in the cache folder, newest first
 
 
 def _not_loaded(*args: Any, **kwargs: Any) -> Any:
-    raise RuntimeError("This registry entry was read from the listing cache and holds no code; use ganzoo.discovery.get_registry().")
+    raise RuntimeError(
+        "This registry entry was read from the listing cache and holds no code; use ganzoo.discovery.get_registry()."
+    )
 
 
 def _source_mtime(module: str) -> int:
@@ -73,8 +75,8 @@ def _encode(registry: Registry) -> list[dict[str, Any]]:
             value = entry.value
             fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
             fields = {k: (_CODE if callable(v) else v) for k, v in fields.items()}
-            cls = type(value)
-            rows.append({"kind": kind, "plugin": entry.plugin, "class": f"{cls.__module__}:{cls.__qualname__}", "fields": fields})
+            cls = f"{type(value).__module__}:{type(value).__qualname__}"
+            rows.append({"kind": kind, "plugin": entry.plugin, "class": cls, "fields": fields})
     return rows
 
 
@@ -83,7 +85,8 @@ def _decode(rows: list[dict[str, Any]]) -> Registry:
     for row in rows:
         module, _, name = row["class"].partition(":")
         cls = getattr(importlib.import_module(module), name)
-        fields = {k: (_not_loaded if v == _CODE else tuple(v) if isinstance(v, list) else v) for k, v in row["fields"].items()}
+        fields = {k: _not_loaded if v == _CODE else v for k, v in row["fields"].items()}
+        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}  # JSON has no tuples
         registry.add(row["kind"], cls(**fields), plugin=row["plugin"])
     return registry
 

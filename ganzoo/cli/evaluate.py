@@ -42,17 +42,23 @@ def reading_hint(metrics: dict[str, Any]) -> str:
         signs.append("precision and recall near 0")
     if signs:
         return (
-            f"How to read: {', '.join(signs)}: the samples have collapsed to a few modes or do not look like the data yet, "
-            "as usual after a short run; train longer (more --steps) before comparing FIDs."
+            f"How to read: {', '.join(signs)}: the samples have collapsed to a few modes or do not look like "
+            "the data yet, as usual after a short run; train longer (more --steps) before comparing FIDs."
         )
-    return "How to read: lower FID and KID are better; higher IS, precision, recall and classes covered are better; compare only numbers with the same protocol (below the line)."
+    return (
+        "How to read: lower FID and KID are better; higher IS, precision, recall and classes covered are better; "
+        "compare only numbers with the same protocol (below the line)."
+    )
 
 
 @app.command("eval")
 @guarded
 def evaluate(
     run_dir: Path = typer.Argument(..., help="A run directory written by `ganzoo train`."),
-    n: int = typer.Option(10000, "--n", "-n", help="Generated samples, and as many reference images (all of the split when it holds fewer)."),
+    n: int = typer.Option(
+        10000, "--n", "-n",
+        help="Generated samples, and as many reference images (all of the split when it holds fewer).",
+    ),  # fmt: skip
     metrics: str = typer.Option("fid,kid,is,prc", help="Comma-separated: fid, kid, is, prc (precision/recall)."),
     feature_extractor: Optional[str] = typer.Option(None, help="ganzoo-mnist, ganzoo-fashion-mnist or inception-v3-compat. (default: the dataset's)"),
     feature_weights: Optional[Path] = typer.Option(None, help="Weights file of the extractor (.safetensors or a plain .pth state dict; Inception: its torch hub file)."),
@@ -73,8 +79,10 @@ def evaluate(
     if not list_checkpoints(run_dir):
         latest_valid_checkpoint(run_dir)  # raises the CheckpointError that says so
     with Heartbeat(f"evaluating {run_dir} on {n} samples", console=err, enabled=not as_json):
-        result, step = evaluate_run(run_dir, get_registry(), n=n, n_real=n, split=split, use_ema=ema, seed=seed, metrics=chosen,
-                                    feature_extractor=feature_extractor, feature_weights=feature_weights)  # fmt: skip
+        result, step = evaluate_run(
+            run_dir, get_registry(), n=n, n_real=n, split=split, use_ema=ema, seed=seed, metrics=chosen,
+            feature_extractor=feature_extractor, feature_weights=feature_weights,
+        )  # fmt: skip
     record = result.to_json()
     log = Path(run_dir) / EVALUATIONS_FILE
     previous = log.read_text() if log.exists() else ""

@@ -33,7 +33,10 @@ def require_run_dir(path: Path) -> Path:
     if path.is_dir():
         return path
     nearby = runs_near(path)
-    hint = f" Runs nearby: {', '.join(str(p) for p in nearby)}." if nearby else " Train one with `ganzoo train RECIPE --data NAME`."
+    if nearby:
+        hint = f" Runs nearby: {', '.join(str(p) for p in nearby)}."
+    else:
+        hint = " Train one with `ganzoo train RECIPE --data NAME`."
     if nearby and difflib.get_close_matches(path.name, [nearby[0].name], n=1, cutoff=0.5):
         hint = f" Did you mean {nearby[0]}?" + hint
     raise RunError(f"The run directory {path} does not exist.{hint}")

@@ -18,7 +18,11 @@ from ganzoo.train.atomic import write_atomically
 @guarded
 def sample(
     run_dir: Path = typer.Argument(..., help="A run directory written by `ganzoo train`."),
-    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Output file: .png writes a grid; .safetensors writes 'images' (uint8 NxCxHxW) and 'labels' (int64 N, -1 when unconditional). (default: RUN_DIR/samples/sample-stepSTEP-seedSEED.png)"),
+    out_file: Optional[Path] = typer.Option(
+        None, "--out", "-o",
+        help="Output file: .png writes a grid; .safetensors writes 'images' (uint8 NxCxHxW) and 'labels' "
+        "(int64 N, -1 when unconditional). (default: RUN_DIR/samples/sample-stepSTEP-seedSEED.png)",
+    ),  # fmt: skip
     n: int = typer.Option(64, "--n", "-n", help="Number of images."),
     seed: int = typer.Option(0, help="Seed of the latents."),
     class_: Optional[int] = typer.Option(None, "--class", help="Draw only this class (conditional runs only)."),
@@ -39,7 +43,8 @@ def sample(
         raise ConfigError(f"--n must be a positive whole number; got {n}.")
     generator, config, shapes, step, is_ema = load_generator(require_run_dir(run_dir), get_registry(), use_ema=ema)
     if out_file is None:
-        out_file = run_dir / SAMPLES_DIR / f"sample-step{step:07d}-seed{seed}{'' if class_ is None else f'-class{class_}'}.png"
+        suffix_class = "" if class_ is None else f"-class{class_}"
+        out_file = run_dir / SAMPLES_DIR / f"sample-step{step:07d}-seed{seed}{suffix_class}.png"
     labels = None
     if class_ is not None:
         if shapes.num_classes == 0:
@@ -58,4 +63,5 @@ def sample(
         stored = labels if labels is not None else torch.full((len(images),), -1, dtype=torch.long)
         metadata = {"run": str(run_dir), "step": str(step), "ema": str(is_ema), "seed": str(seed)}
         write_atomically(out_file, lambda tmp: save_file({"images": images.contiguous(), "labels": stored.contiguous()}, str(tmp), metadata=metadata))
-    out.print(f"wrote {len(images)} images from step {step}{' (EMA)' if is_ema else ''} to {out_file}", highlight=False, soft_wrap=True)
+    ema_note = " (EMA)" if is_ema else ""
+    out.print(f"wrote {len(images)} images from step {step}{ema_note} to {out_file}", highlight=False, soft_wrap=True)

@@ -111,8 +111,8 @@ class TrainingProgress:
         done = self.step - self.start_step
         eta = elapsed / done * (self.total - self.step) if done > 0 else None
         percent = 100 * self.step / self.total if self.total else 100.0
-        parts = [f"{self.label} step {self.step}/{self.total} ({percent:.0f}%)", self.status, f"elapsed {_clock(elapsed)}"]
-        parts.append(f"eta {_clock(eta)}" if eta is not None else "eta ?")
+        parts = [f"{self.label} step {self.step}/{self.total} ({percent:.0f}%)", self.status]
+        parts += [f"elapsed {_clock(elapsed)}", f"eta {_clock(eta)}" if eta is not None else "eta ?"]
         return "  ".join(p for p in parts if p)
 
     def _maybe_line(self, force: bool = False) -> None:
@@ -156,7 +156,8 @@ class Heartbeat:
     def _beat(self) -> None:
         started = time.perf_counter()
         while not self._stop.wait(self.every_s):
-            self.console.print(f"{self.what}: {_clock(time.perf_counter() - started)} elapsed", markup=False, highlight=False, soft_wrap=True)
+            line = f"{self.what}: {_clock(time.perf_counter() - started)} elapsed"
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def __exit__(self, *exc) -> None:
         self._stop.set()

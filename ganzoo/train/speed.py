@@ -29,15 +29,23 @@ class TrainingClock:
         self.images_per_step = images_per_step
         self.sync = sync
         self.steps = 0  # steps counted by this clock
-        self.train_s = 0.0  # seconds of training (the images/s denominator)
         self.overhead_s = 0.0  # seconds of grids, checkpoints and callbacks between steps
-        self.window_steps = 0
+        self.window_steps = 0  # steps of the open window (since the last logged record)
         self.window_s = 0.0
+        self._closed_s = 0.0  # training seconds of the windows already closed
         self._mark = time.perf_counter()
+
+    @property
+    def train_s(self) -> float:
+        """Seconds of training: the closed windows, and the open one once it holds a step.
+
+        (Bookkeeping after the last step of a run belongs to no window, so the run's figure
+        is exactly the one its ``metrics.jsonl`` records add up to.)
+        """
+        return self._closed_s + (self.window_s if self.window_steps else 0.0)
 
     def _charge(self) -> None:
         now = time.perf_counter()
-        self.train_s += now - self._mark
         self.window_s += now - self._mark
         self._mark = now
 
@@ -72,6 +80,7 @@ class TrainingClock:
         self.sync()
         self._charge()
         seconds, steps = self.window_s, self.window_steps
+        self._closed_s += seconds
         self.window_s, self.window_steps = 0.0, 0
         return (steps * self.images_per_step / seconds if steps and seconds > 0 else 0.0), seconds
 

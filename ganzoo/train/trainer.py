@@ -85,11 +85,16 @@ class TrainResult:
     def summary(self) -> str:
         """One sentence on what happened, with the speed and where the wall time went."""
         if self.step == self.start_step:
-            return f"nothing to train: the run is already at step {self.step} of {self.target_step}. To train on, resume with a larger --steps."
+            return (
+                f"nothing to train: the run is already at step {self.step} of {self.target_step}. "
+                "To train on, resume with a larger --steps."
+            )
         verb = "stopped" if self.interrupted else "finished"
+        steps = self.step - self.start_step
         text = (
-            f"{verb} at step {self.step} in {format_duration(self.wall_s)}: start-up {format_duration(self.startup_s)}, "
-            f"training {format_duration(self.train_s)} ({self.step - self.start_step} steps at {self.images_per_s:.0f} images/s), "
+            f"{verb} at step {self.step} in {format_duration(self.wall_s)}: "
+            f"start-up {format_duration(self.startup_s)}, "
+            f"training {format_duration(self.train_s)} ({steps} steps at {self.images_per_s:.0f} images/s), "
             f"sample grids, checkpoints and evaluations {format_duration(self.overhead_s)}."
         )
         return text + (" A checkpoint was written; continue with --resume." if self.interrupted else "")
@@ -391,8 +396,9 @@ class Trainer:
         if config.profile and self.strategy.is_main:
             write_json_atomically(self.run_dir / PROFILE_FILE, {"steps": self.timer.steps, "device": str(self.device), "sections": self.timer.summary()})
         return TrainResult(
-            self.run_dir, start, self.step, interrupted, clock.images_per_s(), target_step=config.steps, startup_s=self.startup_s,
-            train_s=clock.train_s, overhead_s=clock.overhead_s, wall_s=self.startup_s + time.perf_counter() - run_start,
+            self.run_dir, start, self.step, interrupted, clock.images_per_s(), target_step=config.steps,
+            startup_s=self.startup_s, train_s=clock.train_s, overhead_s=clock.overhead_s,
+            wall_s=self.startup_s + time.perf_counter() - run_start,
         )  # fmt: skip
 
     def _images_per_step(self) -> int:
@@ -403,7 +409,9 @@ class Trainer:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
 
-    def _step_and_report(self, window: "_Window", clock: TrainingClock, progress: TrainingProgress, run_start: float) -> bool:
+    def _step_and_report(
+        self, window: "_Window", clock: TrainingClock, progress: TrainingProgress, run_start: float
+    ) -> bool:
         """One step plus its logging, callbacks, grids and checkpoints; True when stopped on request.
 
         Only the step and its logging count as training time (see :mod:`ganzoo.train.speed`).
@@ -419,7 +427,7 @@ class Trainer:
         if self.step % config.log_every == 0 or final:
             means = self.strategy.mean(window.means())
             rate, seconds = clock.close_window()
-            record = {"step": self.step, **means, "images_per_s": rate, "train_s": round(seconds, 4)}
+            record = {"step": self.step, **means, "images_per_s": rate, "train_s": seconds}
             record["elapsed_s"] = round(time.perf_counter() - run_start, 3)
             self._check_finite(record)
             if main:

@@ -19,7 +19,8 @@ HEAVY = ("torch", "torchvision", "torch_fidelity")
 # Runs the console script's entry point with ARGV and reports, at exit, which heavy modules were imported.
 PROBE = """
 import atexit, json, sys
-atexit.register(lambda: sys.stderr.write("\\nIMPORTED=" + json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(%r)))))
+imported = lambda: sorted({m.split('.')[0] for m in sys.modules} & set(%r))
+atexit.register(lambda: sys.stderr.write("\\nIMPORTED=" + json.dumps(imported())))
 sys.argv = ["ganzoo", *%r]
 from ganzoo.cli import main
 main()
@@ -40,7 +41,10 @@ def test_importing_the_cli_does_not_import_torch():
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["train", "--help"], ["eval", "--help"], ["sample", "--help"], ["bench", "--help"]])
+HELP = [["--help"], ["--version"], ["train", "--help"], ["eval", "--help"], ["sample", "--help"], ["bench", "--help"]]
+
+
+@pytest.mark.parametrize("argv", HELP)
 def test_help_and_version_do_not_import_torch(argv):
     code, imported = _heavy_imports(argv)
     assert code == 0 and imported == []
@@ -58,7 +62,8 @@ def test_the_public_api_still_resolves_lazily():
 # -- `ganzoo list` reads a catalogue of the registry's metadata ------------------------------
 def test_list_reads_the_catalogue_without_torch_and_shows_the_same(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path), "COLUMNS": "200"}
-    first = subprocess.run([sys.executable, "-m", "ganzoo", "list"], capture_output=True, text=True, env=env, timeout=120)
+    command = [sys.executable, "-m", "ganzoo", "list"]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert first.returncode == 0 and "vanilla" in first.stdout, first.stderr
     assert len(list((tmp_path / "ganzoo").glob("catalogue-*.json"))) == 1
     code = PROBE.replace("import atexit", "import os; os.environ['COLUMNS'] = '200'; import atexit") % (HEAVY, ["list"])

@@ -22,7 +22,8 @@ from ganzoo.errors import ConfigError
 from ganzoo.registry import KINDS
 from ganzoo.train.speed import images_per_s_of
 
-TINY = ["--steps", "4", "--batch-size", "16", "--log-every", "2", "--sample-every", "2", "--checkpoint-every", "2", "-q"]
+TINY = ["--steps", "4", "--batch-size", "16", "--log-every", "2", "--sample-every", "2", "--checkpoint-every", "2",
+        "-q"]  # fmt: skip
 
 
 def invoke(*args):
@@ -42,13 +43,15 @@ def run(tmp_path_factory, data_root):
 def test_a_redirected_run_logs_progress_while_it_trains_and_a_signal_exits_130(tmp_path, data_root, signum):
     log, out = tmp_path / "train.log", tmp_path / "run"
     env = {**os.environ, "GANZOO_PROGRESS_SECONDS": "0.2", "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, "-m", "ganzoo", "train", "vanilla", "--data", "mnist", "--steps", "100000", "--batch-size", "16",
-               "--log-every", "5", "--sample-every", "100000", "--checkpoint-every", "100000", "--out", str(out)]  # fmt: skip
+    command = [sys.executable, "-m", "ganzoo", "train", "vanilla", "--data", "mnist", "--steps", "100000",
+               "--batch-size", "16", "--log-every", "5", "--sample-every", "100000", "--checkpoint-every", "100000",
+               "--out", str(out)]  # fmt: skip
     with open(log, "w") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 240
-        while len(re.findall(r"^train step \d+/100000", log.read_text(), re.M)) < 2:  # two lines: periodic, not once at exit
+        # two lines: periodic, not once at exit
+        while len(re.findall(r"^train step \d+/100000", log.read_text(), re.M)) < 2:
             assert process.poll() is None, log.read_text()  # still training
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.2)
@@ -59,7 +62,8 @@ def test_a_redirected_run_logs_progress_while_it_trains_and_a_signal_exits_130(t
             process.kill()
     text = log.read_text()
     assert code == 130, text
-    assert re.search(r"train step \d+/100000 \(0%\)  loss_d \d\.\d{3}  loss_g \d\.\d{3}  \d+ images/s  elapsed \d:\d\d:\d\d  eta", text), text
+    line = r"train step \d+/100000 \(0%\)  loss_d \d\.\d{3}  loss_g \d\.\d{3}  \d+ images/s  elapsed \d:\d\d:\d\d  eta"
+    assert re.search(line, text), text
     assert "stopped at step" in text and "continue with --resume" in text and "Traceback" not in text
     assert list((out / "checkpoints").glob("*.safetensors"))
 
@@ -70,7 +74,8 @@ def test_the_summary_shows_the_speed_of_metrics_jsonl_and_splits_the_wall_time(r
     shown = float(re.search(r"at (\d+) images/s", output).group(1))
     records = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
     assert shown == pytest.approx(images_per_s_of(records), rel=0.02, abs=1)
-    assert re.search(r"finished at step 4 in [\d.]+ s: start-up [\d.]+ s, training [\d.]+ s \(4 steps at \d+ images/s\)", output)
+    split = r"finished at step 4 in [\d.]+ s: start-up [\d.]+ s, training [\d.]+ s \(4 steps at \d+ images/s\)"
+    assert re.search(split, output)
 
 
 def test_resuming_a_finished_run_says_there_is_nothing_to_train(run):
@@ -113,10 +118,11 @@ def test_eval_uses_n_reference_images_and_says_how_to_read_the_table(run):
     result = invoke("eval", path, "--n", "20", "--metrics", "fid,is")
     assert result.exit_code == 0, result.output
     record = json.loads((path / "evaluations.jsonl").read_text().splitlines()[-1])
-    assert record["protocol"]["n_real"] == 20 and record["protocol"]["n_fake"] == 20  # --help: "as many reference images"
+    assert record["protocol"]["n_real"] == 20 and record["protocol"]["n_fake"] == 20  # "as many reference images"
     option = next(p for p in typer.main.get_command(app).commands["eval"].params if p.name == "n")
     assert "as many reference images" in option.help  # and docs/cli.md says the same:
-    assert "generated samples, and as many reference images" in (Path(__file__).parents[2] / "docs" / "cli.md").read_text()
+    docs = (Path(__file__).parents[2] / "docs" / "cli.md").read_text()
+    assert "generated samples, and as many reference images" in docs
     hint = [line for line in result.output.splitlines() if line.startswith("How to read:")]
     assert len(hint) == 1 and "collapsed" in hint[0]  # 4 steps of training: collapsed, and the line says so
 
@@ -124,7 +130,8 @@ def test_eval_uses_n_reference_images_and_says_how_to_read_the_table(run):
 def test_a_missing_run_directory_names_the_runs_nearby_before_anything_else(run):
     path, _ = run
     typo = path.parent / "vanila-mnist"
-    for command in (("eval", typo), ("sample", typo), ("train", "vanilla", "--data", "mnist", "--out", typo, "--resume")):
+    resume = ("train", "vanilla", "--data", "mnist", "--out", typo, "--resume")
+    for command in (("eval", typo), ("sample", typo), resume):
         result = invoke(*command)
         assert result.exit_code == 2
         lines = [line for line in result.output.splitlines() if line.strip()]
@@ -180,3 +187,13 @@ def test_the_readme_states_the_first_runs_steps_and_outputs_and_the_ci_docs_buil
     assert f"`runs/vanilla-mnist/checkpoints/` every {defaults.checkpoint_every}" in readme
     if "mkdocs build --strict" in (repo / ".ci" / "run").read_text():  # CI builds the docs: so does the README's set-up
         assert "'.[test,docs]'" in readme and "mkdocs build --strict" in readme
+
+
+def test_the_reading_hint_names_collapse_only_when_it_sees_it():
+    from ganzoo.cli.evaluate import reading_hint
+
+    collapsed = reading_hint({"fid": 250.0, "is": 1.0, "precision": 0.0, "recall": 0.0, "classes_covered": 1, "num_classes": 10})
+    assert "classes covered 1/10" in collapsed and "IS 1.00" in collapsed and "precision and recall near 0" in collapsed
+    healthy = reading_hint({"fid": 3.0, "is": 8.9, "precision": 0.7, "recall": 0.6, "classes_covered": 10, "num_classes": 10})
+    assert "collapsed" not in healthy and healthy.startswith("How to read: lower FID")
+    assert "\n" not in collapsed + healthy  # one line each
