@@ -4,14 +4,51 @@ The public API for plugin authors: :data:`hookimpl`, the contracts in :mod:`ganz
 (:class:`Recipe`, :class:`PartSpec`, :class:`Generator`, :class:`Discriminator`, :class:`Loss`,
 :class:`PhaseContext`, :class:`Augmentation`),
 :class:`DatasetSpec` / :class:`ImageDataset` for datasets, and the errors in :mod:`ganzoo.errors`.
+
+The names that live in torch-dependent modules are imported on first use (PEP 562), so that
+``import ganzoo`` and the command line's ``--help``, ``--version`` and ``list`` start without
+importing torch.
 """
 
-from ganzoo.data.dataset import DatasetSpec, ImageDataset
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ganzoo.errors import CheckpointError, ConfigError, DataError, GanzooError, PluginError, RunError
 from ganzoo.hookspecs import hookimpl
-from ganzoo.protocols import Augmentation, Discriminator, Generator, Loss, PartSpec, PhaseContext, Recipe
 
 __version__ = "0.1.0"
+
+#: Public names imported on first access: name -> module.
+_LAZY = {
+    "DatasetSpec": "ganzoo.data.dataset",
+    "ImageDataset": "ganzoo.data.dataset",
+    "Augmentation": "ganzoo.protocols",
+    "Discriminator": "ganzoo.protocols",
+    "Generator": "ganzoo.protocols",
+    "Loss": "ganzoo.protocols",
+    "PartSpec": "ganzoo.protocols",
+    "PhaseContext": "ganzoo.protocols",
+    "Recipe": "ganzoo.protocols",
+}
+
+if TYPE_CHECKING:
+    from ganzoo.data.dataset import DatasetSpec, ImageDataset
+    from ganzoo.protocols import Augmentation, Discriminator, Generator, Loss, PartSpec, PhaseContext, Recipe
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "Augmentation",

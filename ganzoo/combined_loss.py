@@ -10,12 +10,13 @@ accepts them (``gamma`` to ``r1``, ``gp_weight`` to ``wgan-gp``).
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
-
-import torch
+from typing import TYPE_CHECKING, Any, Callable
 
 from ganzoo.errors import ConfigError
 from ganzoo.protocols import Loss, PartSpec, PhaseContext, Stats
+
+if TYPE_CHECKING:  # annotations only: the registry imports this module, and listing must not import torch
+    import torch
 
 SEPARATOR = "+"
 

@@ -26,14 +26,15 @@ declared in its registry entry (:attr:`PartSpec.needs`, values from :data:`NEEDS
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 
-import torch
-from torch import nn
+if TYPE_CHECKING:  # annotations only: importing the contracts must not import torch (fast `ganzoo --help`)
+    import torch
+    from torch import nn
 
 from ganzoo.options import add_options
 
-Stats = dict[str, torch.Tensor]
+Stats = dict[str, "torch.Tensor"]
 
 
 @runtime_checkable
@@ -133,9 +134,9 @@ NEEDS: dict[str, str] = {
 
 
 #: Builds a generator: ``factory(latent_dim=, image_shape=, num_classes=, **options)``.
-GeneratorFactory = Callable[..., nn.Module]
+GeneratorFactory = Callable[..., "nn.Module"]
 #: Builds a discriminator: ``factory(image_shape=, num_classes=, **options)``.
-DiscriminatorFactory = Callable[..., nn.Module]
+DiscriminatorFactory = Callable[..., "nn.Module"]
 #: Builds a loss: ``factory(**options)``.
 LossFactory = Callable[..., Loss]
 #: Builds an augmentation: ``factory(**options)``.

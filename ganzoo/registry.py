@@ -109,7 +109,8 @@ class Registry:
             plugins = "+".join(dict.fromkeys(part.plugin for part in parts))
             return Entry(kind, name, combined_spec(name, [part.value for part in parts]), plugins)
         known = self.names(kind)
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        lowered = {n.lower(): n for n in known}  # names are lowercase: `--data MNIST` means 'mnist'
+        close = [lowered[c] for c in difflib.get_close_matches(str(name).lower(), list(lowered), n=3, cutoff=0.5)]
         hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         listing = ", ".join(known) if known else "none (is a plugin failing to load? see `ganzoo plugins`)"
         raise ConfigError(f"Unknown {kind} {name!r}.{hint} Known {KINDS[kind]}: {listing}.")

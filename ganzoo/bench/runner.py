@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import time
 import traceback
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from ganzoo.train.checkpoint import list_checkpoints
 from ganzoo.train.config import resolve_config
 from ganzoo.train.run_dir import METRICS_FILE, SAMPLES_DIR
 from ganzoo.train.run_lock import RunLock
+from ganzoo.train.speed import images_per_s_of
 from ganzoo.train.trainer import Trainer
 
 CELL_FILE = "cell.json"
@@ -214,7 +214,7 @@ class GridRunner:
         eval_wall = time.perf_counter() - started
         shutil.copyfile(run_dir / SAMPLES_DIR / f"step-{steps:07d}.png", cell_dir / SAMPLES_FILE)
         shutil.copyfile(run_dir / METRICS_FILE, cell_dir / METRICS_FILE)
-        rates = [r["images_per_s"] for r in _read_jsonl(run_dir / METRICS_FILE) if "images_per_s" in r]
+        rate = images_per_s_of(_read_jsonl(run_dir / METRICS_FILE))  # the one definition (ganzoo.train.speed)
         return self._base_record(cell) | {
             "status": "done",
             "metrics": evaluation.metrics,
@@ -231,7 +231,7 @@ class GridRunner:
                 "loss": config.loss,
                 "resumed": resume,
             },
-            "images_per_s": round(statistics.median(rates), 1) if rates else None,
+            "images_per_s": round(rate, 1) if rate is not None else None,
             "train_wall_s": round(train_wall, 2),
             "eval_wall_s": round(eval_wall, 2),
             "hardware": hardware(trainer.device),

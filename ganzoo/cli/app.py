@@ -1,19 +1,72 @@
-"""The typer application, its global options, and the one place errors become exit codes."""
+"""The typer application, its global options, and the one place errors become exit codes.
+
+Every error reaches the user in one style, ``error: <one paragraph>`` on stderr: the library's
+own errors (through :func:`guarded`) and typer's usage errors (through :class:`GanzooGroup`)
+alike. Exit codes: 0 success, 1 internal error, 2 bad input, 130 stopped by Ctrl-C or SIGTERM.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import traceback
 import warnings
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
+import click
 import typer
+import typer.core
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
 from ganzoo import __version__
 from ganzoo.errors import GanzooError
 
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: training stops after the current step with a checkpoint
+
+err = Console(stderr=True)
+out = Console()
+
+_click = getattr(typer.core, "_click", click)  # typer >= 0.24 vendors its own copy of click
+_NO_ARGS_IS_HELP = getattr(_click.exceptions, "NoArgsIsHelpError", ())
+
+
+def print_error(message: str) -> None:
+    """The one style of every error message: ``error: <paragraph>`` on stderr (``message`` is plain text)."""
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _usage_errors() -> Iterator[None]:
+    """Print click's usage errors (unknown option, missing argument...) as ganzoo errors, exit 2."""
+    try:
+        yield
+    except _NO_ARGS_IS_HELP:
+        raise  # `ganzoo` alone prints the help
+    except _click.exceptions.UsageError as error:
+        command = error.ctx.command_path if error.ctx is not None else "ganzoo"
+        message = error.format_message().strip()
+        print_error(f"{message}{'' if message.endswith(('.', '?', '!')) else '.'} See `{command} --help`.")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+class GanzooGroup(TyperGroup):
+    """The top-level command group: usage errors in the same style as every other error."""
+
+    def make_context(self, *args, **kwargs):  # global options, e.g. `ganzoo --bogus`
+        with _usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):  # commands and their options, e.g. `ganzoo train --stpes 3`
+        with _usage_errors():
+            return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=GanzooGroup,
     name="ganzoo",
     help="A zoo of generative adversarial networks: train, sample and list GANs from plugins.",
     no_args_is_help=True,
@@ -21,12 +74,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-out = Console()
-err = Console(stderr=True)
 _state = {"debug": False}
-
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 1
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -61,11 +109,11 @@ def guarded(command: Callable) -> Callable:
         except GanzooError as error:
             if _state["debug"]:
                 err.print(traceback.format_exc(), highlight=False, markup=False)
-            err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            print_error(str(error))
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             err.print("[bold red]interrupted[/]")
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as error:  # noqa: BLE001 - a bug: say so briefly unless --debug
             if _state["debug"]:
                 raise

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ganzoo.cli.app import app, err, guarded, out
+from ganzoo.cli.app import EXIT_INTERRUPTED, app, err, guarded, out
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 
@@ -131,6 +131,9 @@ def bench(
         out.print(f"{len(left)} cells not finished: re-run the same command to continue.", highlight=False)
     if failed:
         out.print(f"{len(failed)} cells failed (see their result.json): {', '.join(failed)}.", highlight=False, soft_wrap=True)
+    if runner.stop_requested:
+        raise typer.Exit(EXIT_INTERRUPTED)  # stopped by Ctrl-C / SIGTERM after a checkpoint, as `ganzoo train`
+    if failed:
         raise typer.Exit(1)
 
 

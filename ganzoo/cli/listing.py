@@ -84,10 +84,13 @@ def list_entries(
     ),  # fmt: skip
 ) -> None:
     """List registered generators, discriminators, losses, augmentations, recipes and datasets, or a part's options."""
-    registry = get_registry()
-    if options is not None:
+    if options is not None:  # options come from the factories' signatures: this needs the plugins' code
+        registry = get_registry()
         _list_options(registry, options, [normalize_kind(kind)] if kind else list(KINDS))
         return
+    from ganzoo.cli.catalogue import listing_registry
+
+    registry = listing_registry()  # metadata only, from a cache when current: listing does not import torch
     if kind is not None:
         try:
             kinds = [normalize_kind(kind)]

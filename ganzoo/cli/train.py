@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import signal
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from ganzoo.cli.app import app, err, guarded, out
+from ganzoo.cli.app import EXIT_INTERRUPTED, app, err, guarded, out
+from ganzoo.cli.runs import RUNS_DIR, require_run_dir
 from ganzoo.cli.train_options import given_options, with_training_options
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
@@ -17,13 +18,12 @@ from ganzoo.options import RUN, option_named, resumable_options
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
 from ganzoo.train.part_options import parse_assignments
 from ganzoo.train.recipe_file import is_recipe_file, load_recipe_file, read_recipe_file
-from ganzoo.train.run_dir import default_run_dir, open_existing_run
-from ganzoo.train.strategy import launched_by_torchrun
-from ganzoo.train.trainer import Trainer
+
+if TYPE_CHECKING:
+    from ganzoo.train.trainer import Trainer
 
 #: What may change when a run is resumed (the rest defines the run and must stay the same).
 RESUMABLE_CHANGES = resumable_options()
-RUNS_DIR = Path("runs")
 PARTS = "Data and parts"  # the help heading of the data, the parts and their options
 
 
@@ -120,6 +120,10 @@ def train(
     **options: Any,
 ) -> None:
     """Train a GAN. Example: [bold]ganzoo train vanilla --data mnist[/]."""
+    from ganzoo.train.run_dir import default_run_dir, open_existing_run  # torch: imported only to train
+    from ganzoo.train.strategy import launched_by_torchrun
+    from ganzoo.train.trainer import Trainer
+
     registry = get_registry()
     given = dict(generator=generator, discriminator=discriminator, loss=loss, **given_options(options))
     sets = parse_assignments(set_ or [])
@@ -129,7 +133,7 @@ def train(
     if resume:
         if out_dir is None:
             raise ConfigError("--resume needs --out RUN_DIR: the run to continue.")
-        saved = open_existing_run(out_dir)
+        saved = open_existing_run(require_run_dir(out_dir))
         if data != saved.dataset or (recipe is not None and not from_file and recipe != saved.recipe):
             raise ConfigError(f"{out_dir} is a run of recipe {saved.recipe!r} on {saved.dataset!r}; resume it with the same recipe and --data (or omit the recipe).")
         if from_file:  # what the file sets counts as given, under the flags given
@@ -163,9 +167,10 @@ def train(
     finally:
         for sig, handler in previous_handlers.items():
             signal.signal(sig, handler)
-    verb = "stopped" if result.interrupted else "finished"
     if main and config.profile:
         _print_profile(run_dir)
     if main:
-        summary = f"{verb} at step {result.step} ({result.images_per_s:.0f} images/s). Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}"
+        summary = f"{result.summary()} Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}"
         out.print(summary, highlight=False, soft_wrap=True)
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)  # after the checkpoint: 130, as documented in docs/cli.md

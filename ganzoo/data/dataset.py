@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
-
-import torch
-import torch.nn.functional as F
+from typing import TYPE_CHECKING, Callable
 
 from ganzoo.errors import DataError
+
+if TYPE_CHECKING:  # torch is imported where an ImageDataset is used, so that DatasetSpec is light to import
+    import torch
 
 SPLITS = ("train", "test")
 
@@ -29,6 +29,8 @@ class ImageDataset:
     class_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        import torch
+
         if self.images.dtype != torch.uint8 or self.images.dim() != 4:
             raise DataError(f"Dataset {self.name!r} must hold uint8 images of shape (N, C, H, W); got {self.images.dtype} {tuple(self.images.shape)}.")
         if self.labels is not None and len(self.labels) != len(self.images):
@@ -56,6 +58,9 @@ class ImageDataset:
         """Return the dataset with square images of ``size`` pixels (done once, in memory)."""
         if size is None or self.images.shape[-2:] == (size, size):
             return self
+        import torch
+        import torch.nn.functional as F
+
         chunks = []
         for start in range(0, len(self.images), 8192):
             chunk = self.images[start : start + 8192].float()

@@ -39,6 +39,7 @@ from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.run_dir import SAMPLES_DIR, MetricsLog, check_new_run, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
 from ganzoo.train.sampling import grid_labels, grid_rows
+from ganzoo.train.speed import TrainingClock, format_duration
 from ganzoo.train.strategy import SingleProcess, strategy_for
 
 #: Called after every step with (trainer, step); a returned dict is logged to metrics.jsonl.
@@ -54,7 +55,7 @@ MAX_ROLLBACKS = 3  # with on_nan=rollback, give up after this many roll-backs
 
 
 class _Window:
-    """Running sums of a logging window's losses and its throughput."""
+    """Running sums of a logging window's losses (its speed is kept by a :class:`TrainingClock`)."""
 
     def __init__(self) -> None:
         self.reset()
@@ -62,7 +63,6 @@ class _Window:
     def reset(self) -> None:
         self.sums: dict[str, torch.Tensor] = {}
         self.steps = 0
-        self.start = time.perf_counter()
 
     def add(self, stats: dict[str, torch.Tensor]) -> None:
         self.steps += 1
@@ -71,9 +71,6 @@ class _Window:
 
     def means(self) -> dict[str, float]:
         return {k: float(v) / self.steps for k, v in self.sums.items()}
-
-    def rate(self, images_per_step: int) -> float:
-        return self.steps * images_per_step / max(time.perf_counter() - self.start, 1e-9)
 
 
 @dataclass
@@ -84,7 +81,29 @@ class TrainResult:
     start_step: int  # the step the run started (or resumed) from
     step: int  # the step it stopped at
     interrupted: bool  # stopped early on request (Ctrl-C / SIGTERM); a checkpoint was written
-    images_per_s: float  # real images through the discriminator per second, over this call
+    images_per_s: float  # real images through D per second of training (ganzoo.train.speed), over this call
+    target_step: int = 0  # the run's --steps
+    startup_s: float = 0.0  # loading data, building the networks, restoring a checkpoint
+    train_s: float = 0.0  # the steps themselves: the images/s denominator
+    overhead_s: float = 0.0  # sample grids, checkpoints and callbacks (periodic evaluation) between steps
+    wall_s: float = 0.0  # start-up + everything fit() did
+
+    def summary(self) -> str:
+        """One sentence on what happened, with the speed and where the wall time went."""
+        if self.step == self.start_step:
+            return (
+                f"nothing to train: the run is already at step {self.step} of {self.target_step}. "
+                "To train on, resume with a larger --steps."
+            )
+        verb = "stopped" if self.interrupted else "finished"
+        steps = self.step - self.start_step
+        text = (
+            f"{verb} at step {self.step} in {format_duration(self.wall_s)}: "
+            f"start-up {format_duration(self.startup_s)}, "
+            f"training {format_duration(self.train_s)} ({steps} steps at {self.images_per_s:.0f} images/s), "
+            f"sample grids, checkpoints and evaluations {format_duration(self.overhead_s)}."
+        )
+        return text + (" A checkpoint was written; continue with --resume." if self.interrupted else "")
 
 
 def make_adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam:
@@ -126,6 +145,7 @@ class Trainer:
         self.rollbacks = 0
         self.strategy: SingleProcess | None = None
         self.step = 0
+        self.startup_s = 0.0  # measured by setup()
         self._built = False
 
     # -- set-up -----------------------------------------------------------------------------
@@ -133,6 +153,7 @@ class Trainer:
         """Load data, build the networks and optimisers, and restore a checkpoint when resuming."""
         if self._built:
             return
+        started = time.perf_counter()
         config = self.config
         if self.resume and not list_checkpoints(self.run_dir):
             raise CheckpointError(f"Cannot resume: {self.run_dir} holds no checkpoint yet. Start it without --resume (or with --overwrite).")
@@ -193,6 +214,7 @@ class Trainer:
             raise
         strategy.barrier()
         self._built = True
+        self.startup_s = time.perf_counter() - started
 
     def _rank_seed(self, stream: int, step: int = 0) -> int:
         """Seed of a random stream (0 data order, 1 latents, 3 augmentation) for this process.
@@ -399,16 +421,20 @@ class Trainer:
         start = self.step
         window = _Window()
         run_start = time.perf_counter()
+        clock = TrainingClock(self._images_per_step(), sync=self._synchronize)
         interrupted = False
         try:
             with TrainingProgress(config.steps, start, enabled=self.show_progress and self.strategy.is_main) as progress:
                 while self.step < config.steps:
                     try:
-                        interrupted = self._step_and_report(window, progress, run_start)
+                        interrupted = self._step_and_report(window, clock, progress, run_start)
                     except TrainingDiverged as error:
-                        if not self._roll_back(error, progress):
+                        with clock.overhead():
+                            rolled_back = self._roll_back(error, progress)
+                        if not rolled_back:
                             raise
                         window = _Window()
+                        clock.close_window()
                         continue
                     if interrupted:
                         break
@@ -417,40 +443,59 @@ class Trainer:
             self.run_lock.release()
         if config.profile and self.strategy.is_main:
             write_json_atomically(self.run_dir / PROFILE_FILE, {"steps": self.timer.steps, "device": str(self.device), "sections": self.timer.summary()})
-        total = time.perf_counter() - run_start
-        done = self.step - start
-        return TrainResult(self.run_dir, start, self.step, interrupted, done * self._images_per_step() / total if total > 0 and done > 0 else 0.0)
+        return TrainResult(
+            self.run_dir, start, self.step, interrupted, clock.images_per_s(), target_step=config.steps,
+            startup_s=self.startup_s, train_s=clock.train_s, overhead_s=clock.overhead_s,
+            wall_s=self.startup_s + time.perf_counter() - run_start,
+        )  # fmt: skip
 
     def _images_per_step(self) -> int:
         return self.config.batch_size * self.config.d_steps * self.strategy.world_size
 
-    def _step_and_report(self, window: "_Window", progress: TrainingProgress, run_start: float) -> bool:
-        """One step plus its logging, callbacks, grids and checkpoints; True when stopped on request."""
+    def _synchronize(self) -> None:
+        """Wait for queued device work, so that it is timed as the training that queued it."""
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def _step_and_report(
+        self, window: "_Window", clock: TrainingClock, progress: TrainingProgress, run_start: float
+    ) -> bool:
+        """One step plus its logging, callbacks, grids and checkpoints; True when stopped on request.
+
+        Only the step and its logging count as training time (see :mod:`ganzoo.train.speed`).
+        """
         config = self.config
         stats = self.train_step()
         self.step += 1
         window.add(stats)
+        clock.step_done()
         progress.advance()
         final = self.step == config.steps
         main = self.strategy.is_main
         if self.step % config.log_every == 0 or final:
-            record = {"step": self.step, **self.strategy.mean(window.means()), "images_per_s": window.rate(self._images_per_step())}
+            means = self.strategy.mean(window.means())
+            rate, seconds = clock.close_window()
+            record = {"step": self.step, **means, "images_per_s": rate, "train_s": seconds}
             record["elapsed_s"] = round(time.perf_counter() - run_start, 3)
             self._check_finite(record)
             if main:
                 self.metrics.append(record)
-            progress.show(record)
+            progress.show({**record, "images_per_s": clock.images_per_s()})  # the run's figure so far, as the summary
             window.reset()
-        for callback in self.callbacks:
-            extra = callback(self, self.step)
-            if extra and main:
-                self.metrics.append({"step": self.step, **extra})
+        if self.callbacks:
+            with clock.overhead(sync=False):  # most calls do nothing: no device synchronisation every step
+                for callback in self.callbacks:
+                    extra = callback(self, self.step)
+                    if extra and main:
+                        self.metrics.append({"step": self.step, **extra})
         if main and (self.step % config.sample_every == 0 or final):
-            self.sample_grid()
+            with clock.overhead():
+                self.sample_grid()
         stop = self.strategy.any(self.stop_requested) and not final
         if stop or self.step % config.checkpoint_every == 0 or final:
-            self._check_finite(self.strategy.mean({k: float(v) for k, v in stats.items()}), weights=True)
-            self.save_checkpoint()
+            with clock.overhead():
+                self._check_finite(self.strategy.mean({k: float(v) for k, v in stats.items()}), weights=True)
+                self.save_checkpoint()
         if stop:
             progress.print(f"stopped at step {self.step}; checkpoint written, continue with --resume")
         return stop

@@ -1,0 +1,109 @@
+"""The one definition of training speed, and the split of a run's wall time.
+
+**images/s** is the number of real images that went through the discriminator (batch size x
+discriminator steps x processes, per generator step) divided by the seconds spent training:
+the steps themselves and the loop's own bookkeeping (logging a record, the progress display).
+It excludes start-up (loading data, building the networks, restoring a checkpoint) and the
+work done between steps: sample grids, checkpoint writes and callbacks such as the periodic
+evaluation. The progress bar, the plain progress lines, the final summary, ``metrics.jsonl``
+and ``ganzoo bench`` results all show this figure.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
+
+
+class TrainingClock:
+    """Accounts a run's time to training or to overhead (grids, checkpoints, evaluations).
+
+    ``step_done()`` after each step charges the time since the last mark to training;
+    ``with clock.overhead():`` charges what runs inside to overhead. ``sync`` (e.g. a CUDA
+    synchronise) runs before overhead starts, so that queued device work is charged to the
+    training that queued it.
+    """
+
+    def __init__(self, images_per_step: int, sync: Callable[[], None] = lambda: None):
+        self.images_per_step = images_per_step
+        self.sync = sync
+        self.steps = 0  # steps counted by this clock
+        self.overhead_s = 0.0  # seconds of grids, checkpoints and callbacks between steps
+        self.window_steps = 0  # steps of the open window (since the last logged record)
+        self.window_s = 0.0
+        self._closed_s = 0.0  # training seconds of the windows already closed
+        self._mark = time.perf_counter()
+
+    @property
+    def train_s(self) -> float:
+        """Seconds of training: the closed windows, and the open one once it holds a step.
+
+        (Bookkeeping after the last step of a run belongs to no window, so the run's figure
+        is exactly the one its ``metrics.jsonl`` records add up to.)
+        """
+        return self._closed_s + (self.window_s if self.window_steps else 0.0)
+
+    def _charge(self) -> None:
+        now = time.perf_counter()
+        self.window_s += now - self._mark
+        self._mark = now
+
+    def step_done(self, steps: int = 1) -> None:
+        """Count ``steps`` finished steps and charge the time since the last mark to training."""
+        self.steps += steps
+        self.window_steps += steps
+        self._charge()
+
+    @contextmanager
+    def overhead(self, sync: bool = True) -> Iterator[None]:
+        """Time spent inside is not training time (it is reported as overhead).
+
+        ``sync=False`` skips the device synchronisation, for blocks entered after every step.
+        """
+        if sync:
+            self.sync()
+        self._charge()
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._mark = time.perf_counter()
+            self.overhead_s += self._mark - start
+
+    def images_per_s(self) -> float:
+        """images/s over everything this clock counted (0 before the first step)."""
+        return self.steps * self.images_per_step / self.train_s if self.steps and self.train_s > 0 else 0.0
+
+    def close_window(self) -> tuple[float, float]:
+        """images/s and training seconds of the steps since the last window closed; opens a new window."""
+        self.sync()
+        self._charge()
+        seconds, steps = self.window_s, self.window_steps
+        self._closed_s += seconds
+        self.window_s, self.window_steps = 0.0, 0
+        return (steps * self.images_per_step / seconds if steps and seconds > 0 else 0.0), seconds
+
+
+def images_per_s_of(records: Iterable[dict]) -> float | None:
+    """A run's images/s from its ``metrics.jsonl`` records: the windows' images over their training seconds.
+
+    Records without ``train_s`` (written before it existed) are ignored; ``None`` when none has it.
+    """
+    images = seconds = 0.0
+    for record in records:
+        if "images_per_s" in record and record.get("train_s"):
+            images += record["images_per_s"] * record["train_s"]
+            seconds += record["train_s"]
+    return images / seconds if seconds > 0 else None
+
+
+def format_duration(seconds: float) -> str:
+    """``42.3 s``, ``3 min 05 s`` or ``1 h 02 min``: short and unambiguous."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
