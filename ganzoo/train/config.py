@@ -106,22 +106,28 @@ def resolve_config(
                 + ". See `ganzoo list recipes`."
             )
         base = Recipe(name="custom", generator=overrides["generator"], discriminator=overrides["discriminator"], loss=overrides["loss"])
-    values = {name: getattr(base, name) for name in Recipe.default_fields()}
-    values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
-    for part in PARTS:
-        # a recipe's options were written for its own part: keep those a replacement accepts
-        if overrides.get(part, values[part]) != values[part] and f"{part}_options" not in overrides:
-            spec = part_spec(registry, part, overrides[part])
-            values[f"{part}_options"] = keep_accepted(part, spec, values[f"{part}_options"], f"recipe {base.name!r}")
-    values.update(overrides)
-    for part, options in (part_options or {}).items():
-        if part not in PARTS:
-            raise ConfigError(f"Part options are for {', '.join(PARTS)}; got {part!r}.")
-        values[f"{part}_options"] = {**values[f"{part}_options"], **options}
-    config = TrainConfig(dataset=dataset, recipe=recipe if isinstance(recipe, str) else None, **values)
-    if isinstance(config.betas, list):
-        config.betas = tuple(config.betas)
-    validate_config(registry, config)
+    # warnings (dropped options) are shown once the configuration is known to be valid: an invalid one
+    # gets its error alone, one paragraph
+    with warnings.catch_warnings(record=True) as held:
+        warnings.simplefilter("always")
+        values = {name: getattr(base, name) for name in Recipe.default_fields()}
+        values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
+        for part in PARTS:
+            # a recipe's options were written for its own part: keep those a replacement accepts
+            if overrides.get(part, values[part]) != values[part] and f"{part}_options" not in overrides:
+                spec = part_spec(registry, part, overrides[part])
+                values[f"{part}_options"] = keep_accepted(part, spec, values[f"{part}_options"], f"recipe {base.name!r}")
+        values.update(overrides)
+        for part, options in (part_options or {}).items():
+            if part not in PARTS:
+                raise ConfigError(f"Part options are for {', '.join(PARTS)}; got {part!r}.")
+            values[f"{part}_options"] = {**values[f"{part}_options"], **options}
+        config = TrainConfig(dataset=dataset, recipe=recipe if isinstance(recipe, str) else None, **values)
+        if isinstance(config.betas, list):
+            config.betas = tuple(config.betas)
+        validate_config(registry, config)
+    for warning in held:
+        warnings.warn(warning.message, warning.category, stacklevel=2)
     return config
 
 
