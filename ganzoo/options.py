@@ -256,12 +256,12 @@ class TrainingOptions:
         default_text="none",
     )
     augment_options: dict = option(
-        help="Extra keyword arguments of the augmentation factory (a recipe's, in Python).",
+        help="Extra keyword arguments of the augmentation factory.",
         group=MODEL,
         check=PART_OPTIONS,
         recipe=True,
         cli=False,
-        label="augment_options",
+        label="--set augment.*",
         default_factory=dict,
     )
     limit: int = option(0, help="Train on the first N images of the dataset only; 0 = all.", group=MODEL, check=whole(0, "0 (all) or more"))

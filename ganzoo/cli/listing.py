@@ -14,7 +14,7 @@ from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.protocols import Recipe
 from ganzoo.registry import KINDS, Entry, normalize_kind
-from ganzoo.train.part_options import PARTS, part_options, part_spec
+from ganzoo.train.part_options import PARTS, SETTABLE, part_options, part_spec, registry_kind
 
 
 def _details(entry: Entry) -> str:
@@ -42,7 +42,7 @@ def _option_rows(registry, name: str, kinds: list[str]) -> tuple[str, list[tuple
         parts = [(kind, getattr(recipe, kind), getattr(recipe, f"{kind}_options")) for kind in PARTS]
         title = f"options of the parts of recipe {name}"
     else:
-        parts = [(kind, name, {}) for kind in PARTS if kind in kinds and name in registry.names(kind)]
+        parts = [(kind, name, {}) for kind in SETTABLE if registry_kind(kind) in kinds and name in registry.names(registry_kind(kind))]
         title = f"options of {name}"
     rows = []
     for kind, part, values in parts:
@@ -55,7 +55,7 @@ def _option_rows(registry, name: str, kinds: list[str]) -> tuple[str, list[tuple
 def _list_options(registry, name: str, kinds: list[str]) -> None:
     title, rows = _option_rows(registry, name, kinds)
     if not rows:
-        searched = [k for k in (*PARTS, "recipe") if k in kinds]
+        searched = [registry_kind(k) for k in (*SETTABLE, "recipe") if registry_kind(k) in kinds]
         if not any(name in registry.names(k) for k in searched):
             names = sorted({n for k in searched for n in registry.names(k)})
             close = difflib.get_close_matches(name, names, n=3)

@@ -101,7 +101,7 @@ def train(
     set_: Optional[list[str]] = typer.Option(
         None, "--set", metavar="PART.OPTION=VALUE", rich_help_panel=PARTS,
         help="Set an option of a part's factory, e.g. --set loss.gp_weight=5 --set generator.width=32 "
-        "(repeatable; PART is generator, discriminator or loss; VALUE is read as TOML: 5, 0.5, true, [64, 32], "
+        "(repeatable; PART is generator, discriminator, loss or augment (with --augment); VALUE is read as TOML: 5, 0.5, true, [64, 32], "
         "else as text). See `ganzoo list --options NAME`.",
     ),  # fmt: skip
     out_dir: Optional[Path] = typer.Option(

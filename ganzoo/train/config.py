@@ -19,7 +19,7 @@ from ganzoo.errors import ConfigError, GanzooWarning
 from ganzoo.options import ON_NAN, PRECISIONS, add_options, check_option, identity_options, training_options
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
-from ganzoo.train.part_options import PARTS, check_part_options, keep_accepted, part_spec
+from ganzoo.train.part_options import PARTS, SETTABLE, check_part_options, keep_accepted, part_spec
 
 __all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "replace", "resolve_config", "run_identity", "validate_config"]
 
@@ -119,8 +119,8 @@ def resolve_config(
                 values[f"{part}_options"] = keep_accepted(part, spec, values[f"{part}_options"], f"recipe {base.name!r}")
         values.update(overrides)
         for part, options in (part_options or {}).items():
-            if part not in PARTS:
-                raise ConfigError(f"Part options are for {', '.join(PARTS)}; got {part!r}.")
+            if part not in SETTABLE:
+                raise ConfigError(f"Part options are for {', '.join(SETTABLE)}; got {part!r}.")
             values[f"{part}_options"] = {**values[f"{part}_options"], **options}
         config = TrainConfig(dataset=dataset, recipe=recipe if isinstance(recipe, str) else None, **values)
         if isinstance(config.betas, list):
@@ -160,7 +160,10 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
     if parts["loss"].regularizer:
         raise ConfigError(f"{config.loss!r} is a regulariser: add it to a loss, e.g. --loss bce+{config.loss}.")
     if config.augment is not None:
-        registry.augmentation(config.augment)
+        check_part_options("augment", part_spec(registry, "augment", config.augment), config.augment_options)
+    elif config.augment_options:
+        listed = ", ".join(f"{k}={v!r}" for k, v in config.augment_options.items())
+        raise ConfigError(f"Augmentation options ({listed}) were given, but this run has no augmentation: add --augment NAME (see `ganzoo list augmentations`).")
     penalty = "double_backward" in parts["loss"].needs
     if penalty and parts["discriminator"].uses_batchnorm:
         warnings.warn(

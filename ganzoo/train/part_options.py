@@ -26,6 +26,8 @@ except ModuleNotFoundError:  # Python 3.10: the same parser as a package
     import tomli as tomllib  # type: ignore[no-redef]
 
 PARTS = ("generator", "discriminator", "loss")
+#: What ``--set TARGET.OPTION=VALUE`` reaches: the three parts, and the run's augmentation (``--augment``).
+SETTABLE = (*PARTS, "augment")
 #: Arguments every factory of the kind receives from the trainer; not options.
 CONTRACT_ARGUMENTS = frozenset({"latent_dim", "image_shape", "num_classes"})
 
@@ -48,9 +50,14 @@ class PartOption:
         return f"{self.name} (required)" if self.required else f"{self.name}={self.default!r}"
 
 
+def registry_kind(target: str) -> str:
+    """The registry kind of a ``--set`` target: ``augment`` -> ``augmentation``, a part's kind unchanged."""
+    return "augmentation" if target == "augment" else target
+
+
 def part_spec(registry: Registry, kind: str, name: str) -> PartSpec:
-    """The registered generator, discriminator or loss called ``name``."""
-    return getattr(registry, kind)(name)
+    """The registered generator, discriminator, loss or augmentation (``augment``) called ``name``."""
+    return getattr(registry, registry_kind(kind))(name)
 
 
 def part_options(spec: PartSpec) -> tuple[dict[str, PartOption], bool]:
@@ -150,14 +157,17 @@ def parse_value(text: str) -> Any:
 
 
 def parse_assignments(texts: list[str] | tuple[str, ...]) -> dict[str, dict[str, Any]]:
-    """``["loss.gp_weight=5", "generator.width=32"]`` -> ``{"loss": {"gp_weight": 5}, "generator": {"width": 32}}``."""
+    """``["loss.gp_weight=5", "generator.width=32"]`` -> ``{"loss": {"gp_weight": 5}, "generator": {"width": 32}}``.
+
+    ``augment.OPTION=VALUE`` sets an option of the run's augmentation (``--augment NAME``).
+    """
     parsed: dict[str, dict[str, Any]] = {}
     for text in texts:
         key, equals, value = text.partition("=")
         part, dot, name = key.strip().partition(".")
-        if not equals or not dot or part not in PARTS or not name.isidentifier():
+        if not equals or not dot or part not in SETTABLE or not name.isidentifier():
             raise ConfigError(
-                f"--set takes PART.OPTION=VALUE with PART one of {', '.join(PARTS)}, "
+                f"--set takes PART.OPTION=VALUE with PART one of {', '.join(SETTABLE)}, "
                 f"e.g. --set loss.gp_weight=5; got {text!r}."
             )
         parsed.setdefault(part, {})[name] = parse_value(value.strip())

@@ -10,6 +10,9 @@ name = "dcgan"
 width = 32
 [loss]
 gp_weight = 5
+[augment]                   # optional: the augmentation by name, and its options
+name = "diffaugment"
+policy = "translation,cutout"
 ```
 
 Without ``base`` the file names all three parts. Options of a part named in the file are merged
@@ -104,8 +107,17 @@ def read_recipe_file(registry: Registry, path: str | Path) -> tuple[Recipe | Non
         except ConfigError as error:
             raise ConfigError(f"{path}: {error}") from error
         values[kind], values[f"{kind}_options"] = name, {**kept, **options}
+    if isinstance(data.get("augment"), dict):  # augment = {name = "ada", target = 0.7}: a name and its options
+        name, options = _part(path, "augment", data["augment"])
+        if name is None:
+            raise ConfigError(f'{path}: the augment table needs a name (name = "ada", see `ganzoo list augmentations`).')
+        try:
+            check_part_options("augment", part_spec(registry, "augment", name), options)
+        except ConfigError as error:
+            raise ConfigError(f"{path}: {error}") from error
+        values["augment"], values["augment_options"] = name, options
     for key in _SETTABLE:
-        if key in data:
+        if key in data and key not in values:
             check_option(key, data[key], label=f"{path}: {key}")
             values[key] = tuple(data[key]) if isinstance(option_named(key).default, tuple) else data[key]
     return base, values

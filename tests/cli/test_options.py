@@ -253,6 +253,32 @@ def test_bad_recipe_files_exit_2_with_one_paragraph(tmp_path, text, message):
     assert message in " ".join(result.output.split()) and "Traceback" not in result.output
 
 
+def test_set_and_recipe_files_reach_the_augmentation(tmp_path):
+    result = invoke("train", "dcgan", "--data", "mnist", "--dry-run", "--augment", "ada", "--set", "augment.target=0.7")
+    assert result.exit_code == 0, result.output
+    config = json.loads(result.output)
+    assert config["augment"] == "ada" and config["augment_options"] == {"target": 0.7}
+    recipe = tmp_path / "augmented.toml"
+    recipe.write_text('base = "dcgan"\n[augment]\nname = "diffaugment"\npolicy = "translation"\n')
+    config = json.loads(invoke("train", recipe, "--data", "mnist", "--dry-run").output)
+    assert config["augment"] == "diffaugment" and config["augment_options"] == {"policy": "translation"}
+    listed = invoke("list", "--options", "ada")
+    assert listed.exit_code == 0 and any("augment" in r and "target" in r and "0.6" in r for r in listed.output.splitlines())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--set", "augment.p=0.5"], "Augmentation options (p=0.5) were given, but this run has no augmentation: add --augment NAME"),
+        (["--augment", "ada", "--set", "augment.trget=0.7"], "Augment 'ada' has no option 'trget'; augment 'ada' accepts: target=0.6"),
+    ],
+)
+def test_bad_augmentation_options_exit_2_with_one_paragraph(args, message):
+    result = invoke("train", "dcgan", "--data", "mnist", "--dry-run", *args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split()) and "Traceback" not in result.output
+
+
 def test_list_options_of_a_part_and_of_a_recipe():
     loss = invoke("list", "losses", "--options", "wgan-gp")
     assert loss.exit_code == 0 and "gp_weight" in loss.output and "float" in loss.output and "10.0" in loss.output
