@@ -25,19 +25,26 @@ import torch
 from ganzoo.discovery import get_registry
 from ganzoo.evaluate import evaluate_generator, load_reference
 from ganzoo.train import Trainer, resolve_config
+from ganzoo.train.part_options import parse_assignments
 from records import invocation, merged_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def _key(row: dict) -> tuple:
-    return (row["recipe"], row["data"], row["limit"], row["steps"], row["augment"], row["seed"])
+    return (row["recipe"], row["data"], row["limit"], row["steps"], _label(row), row["seed"])
+
+
+def _label(row: dict) -> str:
+    """``diffaugment`` or, with options, ``diffaugment (policy=translation)``."""
+    options = row.get("augment_options") or {}
+    return row["augment"] + (f" ({', '.join(f'{k}={v}' for k, v in sorted(options.items()))})" if options else "")
 
 
 def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, reference, spec, run: Path) -> dict:
     config = resolve_config(
         registry, data, args.recipe, steps=args.steps, limit=args.limit, seed=seed,
-        augment=None if augment == "none" else augment,
+        augment=None if augment == "none" else augment, augment_options={} if augment == "none" else args.options,
         log_every=max(1, args.steps // 20), sample_every=args.steps, checkpoint_every=args.steps, device=args.device,
     )  # fmt: skip
     start = time.perf_counter()
@@ -51,7 +58,7 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     return {
         "recipe": args.recipe, "data": data, "limit": args.limit, "steps": args.steps, "augment": augment, "seed": seed,
-        "fid": evaluation.metrics["fid"], "kid": evaluation.metrics["kid"], "ada_p": last.get("ada_p"),
+        "augment_options": {} if augment == "none" else args.options, "fid": evaluation.metrics["fid"], "kid": evaluation.metrics["kid"], "ada_p": last.get("ada_p"),
         "wall_s": round(wall, 1), "images_per_s": round(result.images_per_s, 1), "eval_protocol": evaluation.protocol,
     }  # fmt: skip
 
@@ -64,7 +71,7 @@ def _table(rows: list[dict]) -> list[str]:
     ]
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault((row["data"], row["augment"]), []).append(row)
+        groups.setdefault((row["data"], _label(row)), []).append(row)
     for (data, augment), group in sorted(groups.items()):
         fids = [r["fid"] for r in group]
         p = [r["ada_p"] for r in group if r["ada_p"] is not None]
@@ -82,6 +89,8 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=2000, help="training images used (the first N)")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--augments", default="none,diffaugment,ada", help="comma-separated; 'none' trains without")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="OPTION=VALUE",
+                        help="an option of the augmentations (repeatable), e.g. --set policy=translation")  # fmt: skip
     parser.add_argument("--seeds", default="0", help="comma-separated seeds")
     parser.add_argument("--eval-n", type=int, default=2000)
     parser.add_argument("--device", default="cpu")
@@ -90,6 +99,7 @@ def main() -> None:
         "--merge", action="store_true", help="keep the rows of an existing results file that this run does not redo"
     )
     args = parser.parse_args()
+    args.options = parse_assignments([f"augment.{setting}" for setting in args.settings]).get("augment", {})
     command = invocation()
     registry = get_registry()
     rows = []
