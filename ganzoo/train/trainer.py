@@ -438,6 +438,7 @@ class Trainer:
                         continue
                     if interrupted:
                         break
+            self.strategy.barrier()  # every process is done with the group before any destroys it (gloo aborts otherwise)
         finally:
             self.strategy.teardown()
             self.run_lock.release()
