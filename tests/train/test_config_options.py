@@ -98,5 +98,5 @@ def test_part_options_merge_over_the_recipes_and_name_only_parts():
     config = resolve_config(registry, "mnist", "lsgan", part_options={"loss": {"c": 0.5}})
     assert config.loss_options == {"a": 0.0, "b": 1.0, "c": 0.5}
     assert registry.recipe("lsgan").loss_options == {"a": 0.0, "b": 1.0, "c": 1.0}  # the registered recipe is untouched
-    with pytest.raises(ConfigError, match="Part options are for generator, discriminator, loss; got 'optimizer'"):
+    with pytest.raises(ConfigError, match="Part options are for generator, discriminator, loss, augment; got 'optimizer'"):
         resolve_config(registry, "mnist", "lsgan", part_options={"optimizer": {"lr": 1}})
