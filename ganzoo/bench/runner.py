@@ -137,7 +137,9 @@ class GridRunner:
                 outcome = CellOutcome(cell, "skipped", read_result(self.out / cell.id))
             else:
                 with RunLock(self.out / cell.id):  # one writer per cell: a second `ganzoo bench` on it is refused
-                    outcome = self.run_cell(cell)
+                    # another `ganzoo bench` may have finished the cell since check(): never train it twice
+                    done = cell_state(self.out / cell.id) == "done"
+                    outcome = CellOutcome(cell, "skipped", read_result(self.out / cell.id)) if done else self.run_cell(cell)
             outcomes.append(outcome)
             if self.on_finish:
                 self.on_finish(index, outcome)

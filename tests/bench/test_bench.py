@@ -137,3 +137,17 @@ def test_a_stopped_cell_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     assert resumed["training"]["resumed"] is True and result_of(tmp_path, cells[1].id)["training"]["resumed"] is False
     steps = [json.loads(line)["step"] for line in (tmp_path / cells[0].id / "metrics.jsonl").read_text().splitlines()]
     assert steps[-1] == 8 and steps == sorted(set(steps))
+
+
+def test_a_cell_finished_by_another_grid_after_the_check_is_not_trained_again(tmp_path, monkeypatch):
+    """Two `ganzoo bench` on one folder: the second checked the cell while the first was still training it."""
+    registry = get_registry()
+    settings = Settings(Budget(steps=2), eval_n=20, metrics=("fid",))
+    cells = [Cell("vanilla", "mnist", 0)]
+    (first,) = GridRunner(registry, cells, settings, tmp_path, progress=False).run()
+    assert first.status == "done"
+    before = (tmp_path / cells[0].id / "result.json").read_text()
+    late = GridRunner(registry, cells, settings, tmp_path, progress=False)
+    monkeypatch.setattr(late, "check", lambda: {cells[0].id: "pending"})  # its view before the first grid finished
+    (second,) = late.run()
+    assert second.status == "skipped" and (tmp_path / cells[0].id / "result.json").read_text() == before
