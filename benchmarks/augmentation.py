@@ -42,9 +42,10 @@ def _label(row: dict) -> str:
 
 
 def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, reference, spec, run: Path) -> dict:
+    options = {} if augment == "none" else args.options
     config = resolve_config(
         registry, data, args.recipe, steps=args.steps, limit=args.limit, seed=seed,
-        augment=None if augment == "none" else augment, augment_options={} if augment == "none" else args.options,
+        augment=None if augment == "none" else augment, augment_options=options,
         log_every=max(1, args.steps // 20), sample_every=args.steps, checkpoint_every=args.steps, device=args.device,
     )  # fmt: skip
     start = time.perf_counter()
@@ -58,7 +59,7 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     return {
         "recipe": args.recipe, "data": data, "limit": args.limit, "steps": args.steps, "augment": augment, "seed": seed,
-        "augment_options": {} if augment == "none" else args.options, "fid": evaluation.metrics["fid"], "kid": evaluation.metrics["kid"], "ada_p": last.get("ada_p"),
+        "augment_options": options, "fid": evaluation.metrics["fid"], "kid": evaluation.metrics["kid"], "ada_p": last.get("ada_p"),
         "wall_s": round(wall, 1), "images_per_s": round(result.images_per_s, 1), "eval_protocol": evaluation.protocol,
     }  # fmt: skip
 

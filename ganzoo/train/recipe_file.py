@@ -28,7 +28,7 @@ from typing import Any
 
 from ganzoo.errors import ConfigError
 from ganzoo.options import check_option, option_named, recipe_options
-from ganzoo.protocols import Recipe
+from ganzoo.protocols import PartSpec, Recipe
 from ganzoo.registry import Registry
 from ganzoo.train.part_options import PARTS, check_part_options, keep_accepted, part_spec
 
@@ -73,6 +73,14 @@ def _part(path: Path, kind: str, value: Any) -> tuple[str | None, dict[str, Any]
     )
 
 
+def _check_in_file(path: Path, kind: str, spec: PartSpec, options: dict[str, Any]) -> None:
+    """:func:`check_part_options`, its error prefixed with the file's path."""
+    try:
+        check_part_options(kind, spec, options)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from error
+
+
 def read_recipe_file(registry: Registry, path: str | Path) -> tuple[Recipe | None, dict[str, Any]]:
     """The base recipe of a recipe file (``None`` without ``base``) and the values the file sets:
     the three parts with their options (merged over the base's), and the options it names."""
@@ -102,19 +110,13 @@ def read_recipe_file(registry: Registry, path: str | Path) -> tuple[Recipe | Non
         kept = getattr(base, f"{kind}_options") if base else {}
         if name != inherited and kept:
             kept = keep_accepted(kind, spec, kept, f"recipe {base_name!r}")
-        try:
-            check_part_options(kind, spec, options)
-        except ConfigError as error:
-            raise ConfigError(f"{path}: {error}") from error
+        _check_in_file(path, kind, spec, options)
         values[kind], values[f"{kind}_options"] = name, {**kept, **options}
     if isinstance(data.get("augment"), dict):  # augment = {name = "ada", target = 0.7}: a name and its options
         name, options = _part(path, "augment", data["augment"])
         if name is None:
             raise ConfigError(f'{path}: the augment table needs a name (name = "ada", see `ganzoo list augmentations`).')
-        try:
-            check_part_options("augment", part_spec(registry, "augment", name), options)
-        except ConfigError as error:
-            raise ConfigError(f"{path}: {error}") from error
+        _check_in_file(path, "augment", part_spec(registry, "augment", name), options)
         values["augment"], values["augment_options"] = name, options
     for key in _SETTABLE:
         if key in data and key not in values:
