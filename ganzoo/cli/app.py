@@ -13,9 +13,7 @@ import traceback
 import warnings
 from typing import Callable, Iterator, Optional
 
-import click
 import typer
-import typer.core
 from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
@@ -30,7 +28,11 @@ EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: training stops after the current st
 err = Console(stderr=True)
 out = Console()
 
-_click = getattr(typer.core, "_click", click)  # typer >= 0.24 vendors its own copy of click
+try:  # typer >= 0.24 vendors its own copy of click and no longer depends on click
+    from typer import _click
+except ImportError:  # older typer runs on click, which it then requires
+    import click as _click  # type: ignore[no-redef]
+
 _NO_ARGS_IS_HELP = getattr(_click.exceptions, "NoArgsIsHelpError", ())
 
 

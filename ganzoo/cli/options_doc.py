@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import click
 import typer
 
 from ganzoo.options import resumable_options, option_named
+
+if TYPE_CHECKING:  # typer's own copy of click (typer >= 0.24), or click for an older typer
+    from ganzoo.cli.app import _click as click
 
 DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 TABLE_START, TABLE_END = "<!-- train-options:start -->", "<!-- train-options:end -->"
