@@ -1,5 +1,8 @@
 """ganzoo: a plugin-based zoo of generative adversarial networks.
 
+Using ganzoo from Python: :mod:`ganzoo.api` (train, load a run or a pretrained generator,
+sample, evaluate, list); ``ganzoo.load("cgan-mnist")`` is :func:`ganzoo.api.load`.
+
 The public API for plugin authors: :data:`hookimpl`, the contracts in :mod:`ganzoo.protocols`
 (:class:`Recipe`, :class:`PartSpec`, :class:`Generator`, :class:`Discriminator`, :class:`Loss`,
 :class:`PhaseContext`, :class:`Augmentation`),
@@ -31,10 +34,15 @@ _LAZY = {
     "PartSpec": "ganzoo.protocols",
     "PhaseContext": "ganzoo.protocols",
     "Recipe": "ganzoo.protocols",
+    "PretrainedSpec": "ganzoo.pretrained.spec",
+    "load": "ganzoo.api.model",
+    "GanModel": "ganzoo.api.model",
 }
 
 if TYPE_CHECKING:
     from ganzoo.data.dataset import DatasetSpec, ImageDataset
+    from ganzoo.api.model import GanModel, load
+    from ganzoo.pretrained.spec import PretrainedSpec
     from ganzoo.protocols import Augmentation, Discriminator, Generator, Loss, PartSpec, PhaseContext, Recipe
 
 
@@ -57,6 +65,7 @@ __all__ = [
     "DataError",
     "DatasetSpec",
     "Discriminator",
+    "GanModel",
     "GanzooError",
     "Generator",
     "ImageDataset",
@@ -64,8 +73,10 @@ __all__ = [
     "PartSpec",
     "PhaseContext",
     "PluginError",
+    "PretrainedSpec",
     "Recipe",
     "RunError",
     "__version__",
     "hookimpl",
+    "load",
 ]

@@ -28,8 +28,9 @@ def ganzoo_register(registry) -> None:
     Called once per plugin when the registry is built.
 
     :param registry: a :class:`ganzoo.registry.PluginRegistrar` with ``add_generator``,
-        ``add_discriminator``, ``add_loss``, ``add_augmentation``, ``add_recipe`` and
-        ``add_dataset``. Each takes the entry and ``override=True`` to replace an entry of the
+        ``add_discriminator``, ``add_loss``, ``add_augmentation``, ``add_recipe``,
+        ``add_dataset`` and ``add_pretrained`` (a trained generator loaded by name; see
+        :mod:`ganzoo.pretrained`). Each takes the entry and ``override=True`` to replace an entry of the
         same name deliberately; any other duplicate name is refused. Parts declare what they
         need from the trainer with ``needs=(...)`` (see :data:`ganzoo.protocols.NEEDS`, e.g.
         ``("double_backward",)`` for a gradient penalty); a loss registered with

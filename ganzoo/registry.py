@@ -1,4 +1,5 @@
-"""Typed lookup of everything plugins registered: generators, discriminators, losses, augmentations, recipes, datasets.
+"""Typed lookup of everything plugins registered: generators, discriminators, losses, augmentations, recipes,
+datasets and pretrained generators.
 
 Names are lowercase words joined by ``-``, ``_`` or ``.``. Looking up an unknown name raises a
 :class:`~ganzoo.errors.ConfigError` that lists the closest matches; registering a name twice
@@ -18,6 +19,7 @@ from typing import Any, Callable
 from ganzoo.combined_loss import SEPARATOR, combined_spec
 from ganzoo.data.dataset import DatasetSpec
 from ganzoo.errors import ConfigError, PluginError
+from ganzoo.pretrained.spec import PretrainedSpec
 from ganzoo.protocols import NEEDS, PartSpec, Recipe
 
 #: Kinds of entries, singular -> plural (the plural is what ``ganzoo list`` accepts too).
@@ -28,9 +30,10 @@ KINDS: dict[str, str] = {
     "augmentation": "augmentations",
     "recipe": "recipes",
     "dataset": "datasets",
+    "pretrained": "pretrained",
 }
 _PARTS = ("generator", "discriminator", "loss", "augmentation")
-_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec}
+_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "pretrained": PretrainedSpec}
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -67,7 +70,7 @@ class Registry:
 
     # -- adding ---------------------------------------------------------------------------
     def add(self, kind: str, value: Any, *, plugin: str = "(direct)", override: bool = False) -> Entry:
-        """Register ``value`` (a PartSpec, Recipe or DatasetSpec) under its ``name``."""
+        """Register ``value`` (a PartSpec, Recipe, DatasetSpec or PretrainedSpec) under its ``name``."""
         kind = normalize_kind(kind)
         entry = self._validated(kind, value, plugin, override)
         self._entries[kind][entry.name] = entry
@@ -149,6 +152,9 @@ class Registry:
     def recipe(self, name: str) -> Recipe:
         return self.get("recipe", name)
 
+    def pretrained(self, name: str) -> PretrainedSpec:
+        return self.get("pretrained", name)
+
     def dataset(self, name: str) -> DatasetSpec:
         """A dataset by name; ``NAME:ARGUMENT`` asks the parametrised dataset ``NAME`` for a spec."""
         if ":" in name and name not in self._entries["dataset"]:
@@ -218,6 +224,13 @@ class PluginRegistrar:
     def add_dataset(self, dataset: DatasetSpec, *, override: bool = False) -> None:
         """Register a :class:`~ganzoo.data.DatasetSpec`."""
         self._stage("dataset", dataset, override)
+
+    def add_pretrained(self, pretrained: PretrainedSpec, *, override: bool = False) -> None:
+        """Register a pretrained generator (:class:`~ganzoo.pretrained.PretrainedSpec`: a name and its pack folder).
+
+        :func:`ganzoo.pretrained.packs_in` makes one spec per pack of a folder.
+        """
+        self._stage("pretrained", pretrained, override)
 
     def commit(self) -> dict[str, list[str]]:
         """Add everything staged to the registry; return the names added, by kind."""

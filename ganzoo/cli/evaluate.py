@@ -10,8 +10,7 @@ import typer
 from rich.table import Table
 
 from ganzoo.cli.app import app, err, guarded, out
-from ganzoo.cli.runs import require_run_dir
-from ganzoo.discovery import get_registry
+from ganzoo.cli.sample import SOURCE_HELP
 from ganzoo.train.atomic import write_atomically
 
 EVALUATIONS_FILE = "evaluations.jsonl"
@@ -54,7 +53,7 @@ def reading_hint(metrics: dict[str, Any]) -> str:
 @app.command("eval")
 @guarded
 def evaluate(
-    run_dir: Path = typer.Argument(..., help="A run directory written by `ganzoo train`."),
+    source: str = typer.Argument(..., metavar="RUN_DIR|NAME", help=SOURCE_HELP),
     n: int = typer.Option(
         10000, "--n", "-n",
         help="Generated samples, and as many reference images (all of the split when it holds fewer).",
@@ -62,33 +61,32 @@ def evaluate(
     metrics: str = typer.Option("fid,kid,is,prc", help="Comma-separated: fid, kid, is, prc (precision/recall)."),
     feature_extractor: Optional[str] = typer.Option(None, help="ganzoo-mnist, ganzoo-fashion-mnist or inception-v3-compat. (default: the dataset's)"),
     feature_weights: Optional[Path] = typer.Option(None, help="Weights file of the extractor (.safetensors or a plain .pth state dict; Inception: its torch hub file)."),
-    split: str = typer.Option("test", help="Reference split of the run's dataset."),
+    split: str = typer.Option("test", help="Reference split of the model's dataset."),
     seed: int = typer.Option(0, help="Seed of the latents."),
     ema: bool = typer.Option(True, "--ema/--no-ema", help="Evaluate the EMA generator when the run has one."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON instead of a table."),
 ) -> None:
-    """Compute FID, KID, IS, precision/recall and mode coverage of a run's newest checkpoint."""
-    from ganzoo.evaluate import evaluate_run
+    """Compute FID, KID, IS, precision/recall and mode coverage of a run's newest checkpoint or a pretrained generator.
+
+    A run's results are also appended to RUN_DIR/evaluations.jsonl."""
+    from ganzoo.api.evaluation import evaluate as evaluate_model
+    from ganzoo.api.model import load
     from ganzoo.evaluate.metrics import parse_metrics
-    from ganzoo.train.checkpoint import latest_valid_checkpoint, list_checkpoints
     from ganzoo.train.progress import Heartbeat
-    from ganzoo.train.run_dir import open_existing_run
 
     chosen = parse_metrics(metrics)
-    open_existing_run(require_run_dir(run_dir))  # bad input fails here, before "evaluating ..." is printed
-    if not list_checkpoints(run_dir):
-        latest_valid_checkpoint(run_dir)  # raises the CheckpointError that says so
-    with Heartbeat(f"evaluating {run_dir} on {n} samples", console=err, enabled=not as_json):
-        result, step = evaluate_run(
-            run_dir, get_registry(), n=n, n_real=n, split=split, use_ema=ema, seed=seed, metrics=chosen,
-            feature_extractor=feature_extractor, feature_weights=feature_weights,
-        )  # fmt: skip
+    model = load(source, ema=ema)  # bad input fails here, before "evaluating ..." is printed
+    with Heartbeat(f"evaluating {source} on {n} samples", console=err, enabled=not as_json):
+        result = evaluate_model(
+            model, n=n, split=split, seed=seed, metrics=chosen, feature_extractor=feature_extractor, feature_weights=feature_weights
+        )
     record = result.to_json()
-    log = Path(run_dir) / EVALUATIONS_FILE
-    previous = log.read_text() if log.exists() else ""
-    write_atomically(log, lambda tmp: tmp.write_text(previous + json.dumps(record) + "\n"))
+    if model.card is None:  # a run directory: keep a record beside it
+        log = Path(source) / EVALUATIONS_FILE
+        previous = log.read_text() if log.exists() else ""
+        write_atomically(log, lambda tmp: tmp.write_text(previous + json.dumps(record) + "\n"))
     if as_json:
         out.print_json(json.dumps(record))
     else:
-        out.print(metrics_table(result, f"{run_dir} at step {step}"))
+        out.print(metrics_table(result, f"{source} at step {model.step}"))
         out.print(reading_hint(result.metrics), highlight=False, soft_wrap=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Optional
 
 import typer
@@ -14,7 +13,6 @@ from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.protocols import Recipe
 from ganzoo.registry import KINDS, Entry, normalize_kind
-from ganzoo.train.part_options import PARTS, SETTABLE, part_options, part_spec, registry_kind
 
 
 def _details(entry: Entry) -> str:
@@ -30,45 +28,30 @@ def _details(entry: Entry) -> str:
         return f"regulariser: use as LOSS+{value.name}"
     if entry.kind == "augmentation":
         return "real and fake images, before D"
+    if entry.kind == "pretrained":
+        return f"{value.recipe or 'custom'} on {value.dataset}" + ("" if value.sha256 else " (no sha256)")
     conditional = getattr(value, "conditional", False)
     return {True: "conditional", None: "conditional or not", False: "unconditional"}[conditional]
 
 
-def _option_rows(registry, name: str, kinds: list[str]) -> tuple[str, list[tuple[str, ...]]]:
-    """A title and (part, name, option, type, default, recipe's value) rows: the options of recipe
-    ``name``'s three parts with the values it sets, else of every part called ``name``."""
-    if "recipe" in kinds and name in registry.names("recipe"):
-        recipe = registry.recipe(name)
-        parts = [(kind, getattr(recipe, kind), getattr(recipe, f"{kind}_options")) for kind in PARTS]
-        title = f"options of the parts of recipe {name}"
-    else:
-        parts = [(kind, name, {}) for kind in SETTABLE if registry_kind(kind) in kinds and name in registry.names(registry_kind(kind))]
-        title = f"options of {name}"
-    rows = []
-    for kind, part, values in parts:
-        for o in part_options(part_spec(registry, kind, part))[0].values():
-            default = "(required)" if o.required else repr(o.default)
-            rows.append((kind, part, o.name, o.annotation, default, repr(values[o.name]) if o.name in values else ""))
-    return title, rows if parts else []
+def _list_options(name: str, kind: str | None) -> None:
+    from ganzoo.api.catalogue import list_options
 
-
-def _list_options(registry, name: str, kinds: list[str]) -> None:
-    title, rows = _option_rows(registry, name, kinds)
+    rows = list_options(name, kind)
     if not rows:
-        searched = [registry_kind(k) for k in (*SETTABLE, "recipe") if registry_kind(k) in kinds]
-        if not any(name in registry.names(k) for k in searched):
-            names = sorted({n for k in searched for n in registry.names(k)})
-            close = difflib.get_close_matches(name, names, n=3)
-            hint = f" Did you mean {', '.join(close)}?" if close else f" Known: {', '.join(names)}."
-            raise ConfigError(f"No {' or '.join(searched)} is called {name!r}.{hint}")
         out.print(f"{name} takes no options")
         return
+    recipe_values = any("recipe_value" in row for row in rows)
+    title = f"options of the parts of recipe {name}" if recipe_values or rows[0]["name"] != name else f"options of {name}"
     table = Table(title=f"{title} (set with --set PART.OPTION=VALUE, or in a recipe file's [PART] table)")
-    columns = ["part", "name", "option", "type", "default"] + (["recipe's value"] if any(r[5] for r in rows) else [])
+    columns = ["part", "name", "option", "type", "default"] + (["recipe's value"] if recipe_values else [])
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(cell) for cell in row[: len(columns)]))
+        cells = [row["part"], row["name"], row["option"], row["type"], "(required)" if row["required"] else repr(row["default"])]
+        if recipe_values:
+            cells.append(repr(row["recipe_value"]) if "recipe_value" in row else "")
+        table.add_row(*(escape(cell) for cell in cells))
     out.print(table)
 
 
@@ -83,10 +66,9 @@ def list_entries(
         "name, type, default (and the recipe's value).",
     ),  # fmt: skip
 ) -> None:
-    """List registered generators, discriminators, losses, augmentations, recipes and datasets, or a part's options."""
+    """List registered generators, discriminators, losses, augmentations, recipes, datasets and pretrained generators, or a part's options."""
     if options is not None:  # options come from the factories' signatures: this needs the plugins' code
-        registry = get_registry()
-        _list_options(registry, options, [normalize_kind(kind)] if kind else list(KINDS))
+        _list_options(options, kind)
         return
     from ganzoo.cli.catalogue import listing_registry
 

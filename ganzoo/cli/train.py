@@ -10,45 +10,15 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from ganzoo.cli.app import EXIT_INTERRUPTED, app, err, guarded, out
-from ganzoo.cli.runs import RUNS_DIR, require_run_dir
 from ganzoo.cli.train_options import given_options, with_training_options
 from ganzoo.discovery import get_registry
-from ganzoo.errors import ConfigError
-from ganzoo.options import RUN, option_named, resumable_options
-from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
+from ganzoo.options import RUN
 from ganzoo.train.part_options import parse_assignments
-from ganzoo.train.recipe_file import is_recipe_file, load_recipe_file, read_recipe_file
 
 if TYPE_CHECKING:
     from ganzoo.train.trainer import Trainer
 
-#: What may change when a run is resumed (the rest defines the run and must stay the same).
-RESUMABLE_CHANGES = resumable_options()
 PARTS = "Data and parts"  # the help heading of the data, the parts and their options
-
-
-def _label(key: str) -> str:
-    try:
-        return option_named(key).label
-    except KeyError:
-        return f"--{key.replace('_', '-')}"
-
-
-def _resumed_config(saved: TrainConfig, given: dict, sets: dict[str, dict]) -> TrainConfig:
-    given = dict(given)
-    for part, options in sets.items():
-        given[f"{part}_options"] = {**getattr(saved, f"{part}_options"), **options}
-    changes = {}
-    for key, value in given.items():
-        if value is None or getattr(saved, key) == value:
-            continue
-        if key not in RESUMABLE_CHANGES:
-            raise ConfigError(
-                f"{_label(key)} cannot change when resuming (the run was trained with {getattr(saved, key)!r}). "
-                f"Only {', '.join(_label(k) for k in RESUMABLE_CHANGES)} may change; start a new run for the rest."
-            )
-        changes[key] = value
-    return replace(saved, **changes)
 
 
 def _install_stop_handlers(trainer: Trainer) -> dict:
@@ -120,48 +90,27 @@ def train(
     **options: Any,
 ) -> None:
     """Train a GAN. Example: [bold]ganzoo train vanilla --data mnist[/]."""
-    from ganzoo.train.run_dir import default_run_dir, open_existing_run  # torch: imported only to train
-    from ganzoo.train.strategy import launched_by_torchrun
-    from ganzoo.train.trainer import Trainer
+    from ganzoo.api.training import check_run_request, configure, prepare, run_name  # torch: imported only to train
 
     registry = get_registry()
-    given = dict(generator=generator, discriminator=discriminator, loss=loss, **given_options(options))
-    sets = parse_assignments(set_ or [])
-    from_file = is_recipe_file(recipe)
-    if resume and overwrite:
-        raise ConfigError("--resume and --overwrite contradict each other: --resume continues the run in --out, --overwrite replaces it. Pass one.")
-    if resume:
-        if out_dir is None:
-            raise ConfigError("--resume needs --out RUN_DIR: the run to continue.")
-        saved = open_existing_run(require_run_dir(out_dir))
-        if data != saved.dataset or (recipe is not None and not from_file and recipe != saved.recipe):
-            raise ConfigError(f"{out_dir} is a run of recipe {saved.recipe!r} on {saved.dataset!r}; resume it with the same recipe and --data (or omit the recipe).")
-        if from_file:  # what the file sets counts as given, under the flags given
-            given = {**read_recipe_file(registry, recipe)[1], **{k: v for k, v in given.items() if v is not None}}
-        config = _resumed_config(saved, given, sets)
-        validate_config(registry, config)
-    elif from_file:
-        file_recipe = load_recipe_file(registry, recipe)
-        config = resolve_config(registry, data, file_recipe, part_options=sets, recipe_file=recipe, **given)
-    else:
-        config = resolve_config(registry, data, recipe, part_options=sets, **given)
+    check_run_request(out_dir, resume, overwrite)
+    config = configure(
+        recipe, data=data, resume_from=out_dir if resume else None, part_options=parse_assignments(set_ or []),
+        generator=generator, discriminator=discriminator, loss=loss, registry=registry, **given_options(options),
+    )  # fmt: skip
     if dry_run:
         out.print_json(json.dumps(config.to_dict()))
         return
-    if out_dir is None and launched_by_torchrun():
-        raise ConfigError("Under torchrun, pass --out RUN_DIR so that every process writes to the same run.")
-    name = Path(recipe).stem if from_file else recipe or "custom"
-    run_dir = out_dir or default_run_dir(RUNS_DIR, f"{name}-{data}")
-    name = name if from_file else config.recipe or "custom"
-    trainer = Trainer(config, run_dir, registry=registry, resume=resume, overwrite=overwrite, progress=not quiet)
-    trainer.setup()
+    trainer = prepare(config, out=out_dir, resume=resume, overwrite=overwrite, progress=not quiet, registry=registry)
+    run_dir = trainer.run_dir
     previous_handlers = _install_stop_handlers(trainer)
     main = trainer.strategy.is_main
     action = f"resuming at step {trainer.step}" if resume else "training"
     if trainer.strategy.world_size > 1:
         action += f" on {trainer.strategy.world_size} processes"
     if main:
-        err.print(f"{action} [bold]{name}[/] ({config.generator} x {config.discriminator} x {config.loss}) on [bold]{data}[/] -> {run_dir}", highlight=False)
+        parts = f"{config.generator} x {config.discriminator} x {config.loss}"
+        err.print(f"{action} [bold]{run_name(config)}[/] ({parts}) on [bold]{data}[/] -> {run_dir}", highlight=False)
     try:
         result = trainer.fit()
     finally:

@@ -4,8 +4,8 @@ Every result carries its protocol (reference dataset and split, sample counts, f
 extractor and the sha256 of its weights, the size fed to it, EMA or raw generator, seed).
 """
 
-from ganzoo.evaluate.evaluator import EvaluationResult, evaluate_generator, evaluate_images, evaluate_run, load_reference
+from ganzoo.evaluate.evaluator import EvaluationResult, evaluate_generator, evaluate_images, load_reference
 from ganzoo.evaluate.extractors import available_extractors
 from ganzoo.evaluate.metrics import METRICS
 
-__all__ = ["METRICS", "EvaluationResult", "available_extractors", "evaluate_generator", "evaluate_images", "evaluate_run", "load_reference"]
+__all__ = ["METRICS", "EvaluationResult", "available_extractors", "evaluate_generator", "evaluate_images", "load_reference"]

@@ -164,25 +164,3 @@ def load_reference(registry: Registry, dataset: str, split: str, data_root: str 
     if split not in spec.splits:
         raise ConfigError(f"Dataset {dataset!r} has no split {split!r}; choose one of: {', '.join(spec.splits)}.")
     return spec, spec.load(resolve_data_root(data_root), split, True)
-
-
-def evaluate_run(
-    run_dir: Path,
-    registry: Registry,
-    *,
-    n: int = DEFAULT_N,
-    split: str = DEFAULT_SPLIT,
-    use_ema: bool = True,
-    seed: int = 0,
-    data_root: str | None = None,
-    **options: Any,
-) -> tuple[EvaluationResult, int]:
-    """Evaluate the newest checkpoint of a run; returns the result and the checkpoint's step."""
-    from ganzoo.train.sampling import load_generator
-
-    generator, config, _, step, is_ema = load_generator(Path(run_dir), registry, use_ema=use_ema)
-    spec, reference = load_reference(registry, config.dataset, split, data_root or config.data_root)
-    result = evaluate_generator(generator, reference, dataset=spec, n=n, seed=seed, ema=is_ema, reference_split=split, **options)
-    result.protocol["step"] = step
-    result.protocol["run"] = str(run_dir)
-    return result, step

@@ -65,8 +65,9 @@ def test_list_filters_by_kind_and_pattern():
     assert result.exit_code == 0 and "vanilla" in result.output and "mnist" not in result.output
     result = invoke("list", "datasets")
     assert "fashion-mnist" in result.output and "mnist" in result.output
-    result = invoke("list", "*mnist*")  # a pattern alone searches every kind
-    assert "fashion-mnist" in result.output and "vanilla" not in result.output
+    result = invoke("list", "*mnist*")  # a pattern alone searches every kind: datasets and pretrained generators
+    kinds = {line.split("│")[1].strip() for line in result.output.splitlines() if line.startswith("│")} - {""}
+    assert kinds == {"dataset", "pretrained"} and "fashion-mnist" in result.output and "cgan-mnist" in result.output
 
 
 def test_plugins_lists_the_builtins():

@@ -7,10 +7,9 @@ from dataclasses import dataclass, fields
 
 import pytest
 
-from ganzoo.cli.train import RESUMABLE_CHANGES
 from ganzoo.discovery import get_registry
 from ganzoo.errors import CheckpointError, ConfigError
-from ganzoo.options import TrainingOptions, add_options, identity_options, option, recipe_options, training_options
+from ganzoo.options import TrainingOptions, add_options, identity_options, option, recipe_options, resumable_options, training_options
 from ganzoo.protocols import Recipe
 from ganzoo.train import Trainer, resolve_config
 from ganzoo.train.config import TrainConfig, replace, run_identity
@@ -58,9 +57,10 @@ def test_add_options_is_all_a_new_class_needs():
 
 
 def test_what_may_change_on_resume_and_what_defines_a_run_derive_from_the_declarations():
-    assert RESUMABLE_CHANGES == tuple(o.name for o in training_options() if o.spec.resumable)
-    assert set(identity_options()) | set(RESUMABLE_CHANGES) == {o.name for o in training_options()}
-    assert {"steps", "device", "log_every", "data_root", "eval_every"} <= set(RESUMABLE_CHANGES)
+    resumable = resumable_options()
+    assert resumable == tuple(o.name for o in training_options() if o.spec.resumable)
+    assert set(identity_options()) | set(resumable) == {o.name for o in training_options()}
+    assert {"steps", "device", "log_every", "data_root", "eval_every"} <= set(resumable)
     assert {"lr_g", "batch_size", "seed", "loss_options", "precision"} <= set(identity_options())
     config = resolve_config(get_registry(), "mnist", "vanilla", **TINY)
     identity = run_identity(config)

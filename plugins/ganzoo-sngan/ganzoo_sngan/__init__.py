@@ -18,12 +18,14 @@ samples, ganzoo-mnist features). Default-run FID on MNIST, seeds 0-2: benchmarks
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 from ganzoo import Recipe, hookimpl
+from ganzoo.pretrained import packs_in
 
 __version__ = "0.1.0"
 
@@ -107,7 +109,9 @@ SNGAN = Recipe(
 
 @hookimpl
 def ganzoo_register(registry):
-    """Register the SN-GAN generator, discriminator and recipe with ganzoo."""
+    """Register the SN-GAN generator, discriminator and recipe with ganzoo, and its pretrained generators."""
     registry.add_generator("sngan", SNGANGenerator, conditional=False, uses_batchnorm=True, description="SN-GAN standard CNN generator", reference=SNGAN.reference)
     registry.add_discriminator("sngan", SNGANDiscriminator, conditional=False, description="spectrally normalised CNN discriminator", reference=SNGAN.reference)
     registry.add_recipe(SNGAN)
+    for pack in packs_in(Path(__file__).resolve().parent / "pretrained"):  # sngan-mnist, sngan-fashion-mnist
+        registry.add_pretrained(pack)

@@ -1,0 +1,52 @@
+"""ganzoo's public Python API: train, load, sample, evaluate, list. The CLI is a shell over it.
+
+::
+
+    from ganzoo import api
+
+    run = api.train("vanilla", data="mnist", steps=500, out="runs/vanilla")  # a Run
+    model = api.load("cgan-mnist")                # a pretrained name, or a run directory
+    sevens = model.generate(16, label=7)          # uint8 (16, 1, 28, 28)
+    scores = api.evaluate(model, n=5000)          # the numbers `ganzoo eval` prints
+    api.list_entries("pretrained")                # the registry as data
+
+Names are imported on first use, so ``import ganzoo.api`` does not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_LAZY = {
+    "train": "ganzoo.api.training",
+    "configure": "ganzoo.api.training",
+    "prepare": "ganzoo.api.training",
+    "Run": "ganzoo.api.training",
+    "load": "ganzoo.api.model",
+    "GanModel": "ganzoo.api.model",
+    "evaluate": "ganzoo.api.evaluation",
+    "list_entries": "ganzoo.api.catalogue",
+    "list_options": "ganzoo.api.catalogue",
+}
+
+if TYPE_CHECKING:
+    from ganzoo.api.catalogue import list_entries, list_options
+    from ganzoo.api.evaluation import evaluate
+    from ganzoo.api.model import GanModel, load
+    from ganzoo.api.training import Run, configure, prepare, train
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ganzoo.api' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = ["GanModel", "Run", "configure", "evaluate", "list_entries", "list_options", "load", "prepare", "train"]

@@ -1,0 +1,73 @@
+"""The registry as data: what is installed (:func:`list_entries`) and what a part takes (:func:`list_options`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from ganzoo.discovery import get_registry
+from ganzoo.errors import ConfigError
+from ganzoo.registry import KINDS, Registry, normalize_kind
+from ganzoo.train.part_options import SETTABLE, part_options, part_spec, registry_kind
+
+
+def _metadata(value: Any) -> dict[str, Any]:
+    """An entry's fields that are data (no factories or loaders)."""
+    return {f.name: getattr(value, f.name) for f in dataclasses.fields(value) if not callable(getattr(value, f.name))}
+
+
+def list_entries(kind: str | None = None, pattern: str | None = None, *, registry: Registry | None = None) -> list[dict[str, Any]]:
+    """Registered entries as dicts: ``kind``, ``name``, ``plugin`` and the entry's metadata.
+
+    ``kind`` is one of generators, discriminators, losses, augmentations, recipes, datasets,
+    pretrained (singular works too; ``None`` for all); ``pattern`` an fnmatch pattern on the
+    names, e.g. ``"*gan*"``. A recipe's row holds its parts and defaults.
+    """
+    registry = registry or get_registry()
+    kinds = [normalize_kind(kind)] if kind is not None else list(KINDS)
+    return [
+        {"kind": k, "name": entry.name, "plugin": entry.plugin, **_metadata(entry.value)}
+        for k in kinds
+        for entry in registry.entries(k, pattern)
+    ]
+
+
+def list_options(name: str, kind: str | None = None, *, registry: Registry | None = None) -> list[dict[str, Any]]:
+    """The options of the part(s) called ``name`` (or of recipe ``name``'s three parts), as ``ganzoo list --options``.
+
+    Each row: ``part`` (generator, discriminator, loss or augment), ``name``, ``option``,
+    ``type``, ``default`` (``None`` with ``required=True`` when it has none) and, for a
+    recipe, ``recipe_value`` where the recipe sets it. A combined loss ``LOSS+REGULARISER``
+    lists the options of each of its terms.
+    """
+    registry = registry or get_registry()
+    kinds = [normalize_kind(kind)] if kind is not None else list(KINDS)
+    if "recipe" in kinds and name in registry.names("recipe"):
+        recipe = registry.recipe(name)
+        parts = [(part, getattr(recipe, part), getattr(recipe, f"{part}_options")) for part in ("generator", "discriminator", "loss")]
+    else:
+        parts = []
+        for part in SETTABLE:
+            if registry_kind(part) not in kinds:
+                continue
+            try:
+                part_spec(registry, part, name)
+            except ConfigError:
+                continue
+            parts.append((part, name, {}))
+    if not parts:
+        searched = sorted({n for k in kinds if k in ("generator", "discriminator", "loss", "augmentation", "recipe") for n in registry.names(k)})
+        import difflib
+
+        close = difflib.get_close_matches(name, searched, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ConfigError(f"No part or recipe is called {name!r}.{hint} See `ganzoo list`.")
+    rows = []
+    for part, part_name, values in parts:
+        for option in part_options(part_spec(registry, part, part_name))[0].values():
+            row = {"part": part, "name": part_name, "option": option.name, "type": option.annotation,
+                   "default": None if option.required else option.default, "required": option.required}  # fmt: skip
+            if option.name in values:
+                row["recipe_value"] = values[option.name]
+            rows.append(row)
+    return rows
