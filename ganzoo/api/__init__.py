@@ -15,8 +15,9 @@ Names are imported on first use, so ``import ganzoo.api`` does not import torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from ganzoo.lazy import lazy_names
+
+from typing import TYPE_CHECKING
 
 _LAZY = {
     "train": "ganzoo.api.training",
@@ -37,16 +38,7 @@ if TYPE_CHECKING:
     from ganzoo.api.training import Run, configure, prepare, train
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ganzoo.api' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = ["GanModel", "Run", "configure", "evaluate", "list_entries", "list_options", "load", "prepare", "train"]
