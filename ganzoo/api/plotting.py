@@ -15,7 +15,7 @@ from ganzoo.errors import ConfigError, RunError
 from ganzoo.train.atomic import write_atomically
 
 #: The evaluation metrics drawn, each in its own panel, when a run has them (``--eval-every``).
-EVAL_PANELS = {"fid": "FID (lower is better)", "kid_mean": "KID (lower is better)", "classes_covered": "classes covered",
+EVAL_PANELS = {"fid": "FID (lower is better)", "kid": "KID (lower is better)", "classes_covered": "classes covered",
                "conditional_accuracy": "conditional accuracy"}  # fmt: skip
 LOSS_STYLES = ("-", "--", ":", "-.")  # loss_d, loss_g, then any other loss_* term
 

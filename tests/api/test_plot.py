@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -9,6 +11,8 @@ from typer.testing import CliRunner
 from ganzoo import api
 from ganzoo.api import plotting
 from ganzoo.cli import app
+
+draws = pytest.mark.skipif(find_spec("matplotlib") is None, reason="pip install 'ganzoo[plot]' to run it")
 
 
 def test_curves_are_the_losses_and_the_evaluations_over_steps():
@@ -30,6 +34,7 @@ def two_runs(tmp_path_factory, data_root):
     return [api.train(recipe, data="mnist", out=base / f"{recipe}-mnist", **options).dir for recipe in ("vanilla", "lsgan")]
 
 
+@draws
 def test_plot_draws_two_runs_losses_and_fid_in_one_png(two_runs, tmp_path):
     out = tmp_path / "compare.png"
     result = CliRunner().invoke(app, ["plot", *map(str, two_runs), "--out", str(out), "--title", "vanilla vs lsgan"])
@@ -42,6 +47,7 @@ def test_plot_draws_two_runs_losses_and_fid_in_one_png(two_runs, tmp_path):
     assert colors > 20  # drawn, not blank
 
 
+@draws
 def test_plot_without_evaluations_draws_the_losses_alone(tiny, tmp_path):
     run = api.train("vanilla", data="mnist", out=tmp_path / "run", **tiny).dir
     path = api.plot_runs([run], tmp_path / "one.png")

@@ -7,9 +7,24 @@ import json
 import os
 import subprocess
 from collections import Counter
+from importlib.util import find_spec
 from pathlib import Path
 
+import pytest
+
 TRACKERS = ("tensorboard", "wandb", "mlflow")
+MODULES = {"tensorboard": "tensorboard", "wandb": "wandb", "mlflow": "mlflow"}
+
+
+def needs(*trackers: str):
+    """Skip a test when a tracker's extra is not installed (CI installs them all)."""
+    missing = [t for t in trackers if find_spec(MODULES[t]) is None]
+    return pytest.mark.skipif(bool(missing), reason=f"pip install 'ganzoo[{','.join(missing)}]' to run it")
+
+
+def each_tracker():
+    """The built-in trackers as parameters, each skipped when its extra is missing."""
+    return [pytest.param(t, marks=needs(t)) for t in TRACKERS]
 
 #: W&B offline, silent, no error reports; MLflow's default store (a SQLite file beside the run).
 OFFLINE_ENV = {"WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_ERROR_REPORTING": "false", "WANDB_DISABLE_GIT": "true"}

@@ -23,7 +23,7 @@ from ganzoo.loggers import spec as logger_spec
 from ganzoo.train.checkpoint import list_checkpoints
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from readers import offline_env, read_tensorboard  # noqa: E402
+from readers import TRACKERS, needs, offline_env, read_tensorboard  # noqa: E402
 
 
 class MemoryLogger(Logger):
@@ -160,6 +160,7 @@ def test_loggers_are_listed_with_their_install_state():
     assert get_registry().logger("mlflow").install == "pip install 'ganzoo[mlflow]'"
 
 
+@needs(*TRACKERS)
 def test_a_recipe_file_and_the_cli_flag_choose_loggers(tmp_path, data_root):
     recipe = tmp_path / "tracked.toml"
     recipe.write_text('base = "vanilla"\nlogger = ["tensorboard"]\n')
@@ -170,6 +171,7 @@ def test_a_recipe_file_and_the_cli_flag_choose_loggers(tmp_path, data_root):
 
 
 @pytest.mark.slow
+@needs("tensorboard")
 def test_under_ddp_only_rank_0_logs(tmp_path, data_root):
     run = tmp_path / "ddp"
     ganzoo = ["-m", "ganzoo", "train", "vanilla", "--data", "mnist", "--out", str(run), "--steps", "4", "--batch-size", "16",
@@ -182,6 +184,7 @@ def test_under_ddp_only_rank_0_logs(tmp_path, data_root):
     assert back.steps("loss_d") == [2, 4] and back.images == [2, 4] and not back.duplicated()
 
 
+@needs("mlflow")
 def test_the_cells_of_a_bench_grid_share_an_mlflow_experiment_and_a_store(tmp_path, data_root, monkeypatch):
     from readers import OFFLINE_ENV, UNSET_ENV
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from readers import READERS, TRACKERS, UNSET_ENV, OFFLINE_ENV, offline_env, state  # noqa: E402
+from readers import OFFLINE_ENV, READERS, TRACKERS, UNSET_ENV, each_tracker, needs, offline_env, state  # noqa: E402
 
 from ganzoo import api  # noqa: E402
 from ganzoo.train.checkpoint import list_checkpoints  # noqa: E402
@@ -36,7 +36,7 @@ def _steps_with(run: Path, key: str) -> list[int]:
     return [r["step"] for r in _records(run) if key in r]
 
 
-@pytest.mark.parametrize("tracker", TRACKERS)
+@pytest.mark.parametrize("tracker", each_tracker())
 def test_a_run_reaches_the_tracker_with_scalars_grids_config_and_evaluations(tracker, tiny, tmp_path, offline):
     run = tmp_path / "run"
     options = {**tiny, "eval_every": 3, "eval_n": 100, "eval_metrics": "fid"}
@@ -52,6 +52,7 @@ def test_a_run_reaches_the_tracker_with_scalars_grids_config_and_evaluations(tra
     assert state(run)[tracker]["logged_through"] == 6
 
 
+@needs(*TRACKERS)
 def test_a_resumed_run_continues_the_same_tracker_runs(tiny, tmp_path, offline):
     run = tmp_path / "run"
     api.train("vanilla", data="mnist", out=run, logger=list(TRACKERS), **tiny)
@@ -65,6 +66,7 @@ def test_a_resumed_run_continues_the_same_tracker_runs(tiny, tmp_path, offline):
         assert not back.duplicated(), tracker
 
 
+@needs("tensorboard")
 def test_a_logger_added_on_resume_gets_the_run_from_the_start(tiny, tmp_path, offline):
     run = tmp_path / "run"
     api.train("vanilla", data="mnist", out=run, **tiny)
@@ -98,7 +100,7 @@ def _kill_after_a_checkpoint(run: Path, process: subprocess.Popen, timeout: floa
     return list_checkpoints(run)[-1].step
 
 
-@pytest.mark.parametrize("tracker", TRACKERS)
+@pytest.mark.parametrize("tracker", each_tracker())
 def test_a_sigkill_then_resume_leaves_one_point_per_logged_step(tracker, tmp_path, data_root):
     run = tmp_path / "run"
     checkpoint = _kill_after_a_checkpoint(run, _train(run, tracker, 100_000))
