@@ -204,3 +204,20 @@ def test_the_cells_of_a_bench_grid_share_an_mlflow_experiment_and_a_store(tmp_pa
     runs = client.search_runs([experiment.experiment_id])
     assert sorted(r.info.run_name for r in runs) == ["vanilla--mnist--seed0", "vanilla--mnist--seed1"]
     assert all(r.data.tags["ganzoo.group"] == "grid" and r.info.status == "FINISHED" for r in runs)
+
+
+def test_the_conformance_kit_checks_loggers(registry):
+    from ganzoo.testing import check_logger, conformance_cases
+
+    assert ("logger", "tensorboard") in conformance_cases("ganzoo")
+    for name in ("tensorboard", "wandb", "mlflow", "memory"):
+        assert all(r.ok for r in check_logger(name, registry)), name
+
+    class NoInstall:
+        @hookimpl
+        def ganzoo_register(self, registry):
+            registry.add_logger("bare", lambda: object(), requires=("aim",))
+
+    results = check_logger("bare", build_registry(extra_plugins=[("bare", NoInstall())]))
+    assert [r.ok for r in results] == [False, False]
+    assert "no command" in results[0].detail and "without start" in results[1].detail
