@@ -27,13 +27,13 @@ BATCH = 100  # parameters per log_batch call (MLflow's limit)
 STATUS = {"finished": "FINISHED", "stopped": "KILLED", "failed": "FAILED"}
 
 
-def _store(context: LoggerContext) -> tuple[str, str | None]:
-    """The tracking URI, and where a new experiment keeps its artifacts (None: the server's choice)."""
+def _store(context: LoggerContext) -> tuple[str, Path | None]:
+    """The tracking URI, and the folder of a new experiment's artifacts (None: the server's choice)."""
     uri = os.environ.get("MLFLOW_TRACKING_URI")
     if uri:
         return uri, None
     folder = (context.shared_dir or context.run_dir.parent).resolve()
-    return f"sqlite:///{folder / STORE_FILE}", (folder / ARTIFACTS_DIR).as_uri()
+    return f"sqlite:///{folder / STORE_FILE}", folder / ARTIFACTS_DIR
 
 
 class MlflowLogger(Logger):
@@ -55,14 +55,19 @@ class MlflowLogger(Logger):
             latest = {key: max(m.step for m in client.get_metric_history(self.run_id, key)) for key in run.data.metrics}
             self.params = dict(run.data.params)
         else:
-            name = os.environ.get("MLFLOW_EXPERIMENT_NAME") or context.group or DEFAULT_EXPERIMENT
-            experiment = client.get_experiment_by_name(name)
-            experiment_id = experiment.experiment_id if experiment else client.create_experiment(name, artifact_location=artifacts and f"{artifacts}/{name}")
             tags = {"ganzoo.run_dir": str(context.run_dir.resolve())} | ({"ganzoo.group": context.group} if context.group else {})
-            self.run_id = client.create_run(experiment_id, run_name=context.name, tags=tags).info.run_id
+            self.run_id = client.create_run(self._experiment(context, artifacts), run_name=context.name, tags=tags).info.run_id
             latest, self.params = {}, {}
         self.steps = KeepFirst(0, latest)
         return {"tracking_uri": uri, "run_id": self.run_id}
+
+    def _experiment(self, context: LoggerContext, artifacts: Path | None) -> str:
+        """The id of the experiment of this run (created when new)."""
+        name = os.environ.get("MLFLOW_EXPERIMENT_NAME") or context.group or DEFAULT_EXPERIMENT
+        experiment = self.client.get_experiment_by_name(name)
+        if experiment is not None:
+            return experiment.experiment_id
+        return self.client.create_experiment(name, artifact_location=(artifacts / name).as_uri() if artifacts else None)
 
     def log_hyperparams(self, params: Mapping[str, Any]) -> None:
         from mlflow.entities import Param
@@ -82,7 +87,8 @@ class MlflowLogger(Logger):
             self.client.log_batch(self.run_id, metrics=[Metric(k, v, now, step) for k, v in fresh.items()])
 
     def log_image(self, step: int, tag: str, path: Path) -> None:
-        self.client.log_artifact(self.run_id, str(path), artifact_path=tag)  # samples/step-NNNNNNN.png: the same file again replaces it
+        # samples/step-NNNNNNN.png: a grid sent again (a resumed run) replaces the same file
+        self.client.log_artifact(self.run_id, str(path), artifact_path=tag)
 
     def flush(self) -> bool:
         return True  # every call above returned once the store had it

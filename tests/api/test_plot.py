@@ -30,7 +30,8 @@ def test_curves_are_the_losses_and_the_evaluations_over_steps():
 @pytest.fixture(scope="module")
 def two_runs(tmp_path_factory, data_root):
     base = tmp_path_factory.mktemp("plot")
-    options = dict(steps=6, batch_size=16, log_every=1, sample_every=6, checkpoint_every=6, eval_every=3, eval_n=100, eval_metrics="fid", data_root=str(data_root))
+    options = dict(steps=6, batch_size=16, log_every=1, sample_every=6, checkpoint_every=6, eval_every=3, eval_n=100, eval_metrics="fid",
+                   data_root=str(data_root))  # fmt: skip
     return [api.train(recipe, data="mnist", out=base / f"{recipe}-mnist", **options).dir for recipe in ("vanilla", "lsgan")]
 
 

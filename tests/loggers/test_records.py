@@ -63,7 +63,7 @@ class MemoryLogger(Logger):
 class MemoryPlugin:
     @hookimpl
     def ganzoo_register(self, registry):
-        registry.add_logger("memory", MemoryLogger, description="keeps what it receives", requires=("json",), install="pip install memory")
+        registry.add_logger("memory", MemoryLogger, description="keeps what it receives", requires=("json",), install="pip install x")
 
 
 @pytest.fixture()

@@ -80,12 +80,14 @@ ARGS = ["--batch-size", "16", "--log-every", "1", "--sample-every", "5", "--chec
 
 
 def _train(run: Path, tracker: str, steps: int, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "ganzoo", "train", "vanilla", "--data", "mnist", "--out", str(run), "--steps", str(steps), "--logger", tracker, *ARGS, *extra]
+    command = [sys.executable, "-m", "ganzoo", "train", "vanilla", "--data", "mnist", "--out", str(run), "--steps", str(steps),
+               "--logger", tracker, *ARGS, *extra]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=offline_env())
 
 
 def _kill_after_a_checkpoint(run: Path, process: subprocess.Popen, timeout: float = 240) -> int:
-    """SIGKILL once a checkpoint is written and 3 more steps are logged (their points reached the tracker); returns the checkpoint's step."""
+    """SIGKILL once a checkpoint is written and 3 more steps are logged (their points reached the tracker);
+    returns the checkpoint's step."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         found = list_checkpoints(run)
