@@ -18,6 +18,7 @@ from ganzoo.train.atomic import write_atomically
 EVAL_PANELS = {"fid": "FID (lower is better)", "kid": "KID (lower is better)", "classes_covered": "classes covered",
                "conditional_accuracy": "conditional accuracy"}  # fmt: skip
 LOSS_STYLES = ("-", "--", ":", "-.")  # loss_d, loss_g, then any other loss_* term
+PANEL = (6.0, 4.2)  # inches (at 100 dpi) of one panel
 
 Series = list[tuple[int, float]]  # (step, value) points
 
@@ -46,7 +47,8 @@ def _labels(paths: Sequence[Path]) -> list[str]:
 
 def plot_runs(runs: Sequence[str | Path], out: str | Path = "curves.png", *, title: str | None = None) -> Path:
     """Draw the loss curves of ``runs`` (run directories) and, when any has them, FID, KID, classes covered
-    and conditional accuracy over steps, one panel each, one colour per run; write the PNG ``out``.
+    and conditional accuracy over steps (FID and KID on a log scale), one panel each, two a row, one colour
+    per run; write the PNG ``out``.
 
     ConfigError when matplotlib is missing or no run has a record yet; RunError when a path is not a run.
     """
@@ -74,8 +76,12 @@ def _draw(panels: list[str], series: list[dict[str, Series]], labels: list[str],
     from matplotlib.figure import Figure  # no pyplot: no global state, no display backend
     from matplotlib.ticker import MaxNLocator
 
-    figure = Figure(figsize=(5.5 * len(panels), 4.2), layout="constrained")
-    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    columns = min(len(panels), 2)  # two panels a row: readable when the page scales the picture down
+    rows = -(-len(panels) // columns)
+    figure = Figure(figsize=(PANEL[0] * columns, PANEL[1] * rows), layout="constrained")
+    axes = figure.subplots(rows, columns, squeeze=False).flatten()
+    for unused in axes[len(panels) :]:
+        unused.set_visible(False)
     colors = [f"C{i % 10}" for i in range(len(series))]
     losses = sorted({k for found in series for k in found if k.startswith("loss_")}, key=lambda k: (k not in ("loss_d", "loss_g"), k))
     for ax, panel in zip(axes, panels):
@@ -91,6 +97,8 @@ def _draw(panels: list[str], series: list[dict[str, Series]], labels: list[str],
         ax.set_title("losses" if panel == "losses" else EVAL_PANELS[panel.split("/", 1)[1]])
         ax.set_xlabel("step")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if panel in ("eval/fid", "eval/kid") and all(v > 0 for found in series for _, v in found.get(panel, [])):
+            ax.set_yscale("log")  # an early collapse (FID in the thousands) would flatten the rest of the curve
         if panel in ("eval/classes_covered", "eval/conditional_accuracy"):  # counts and shares: from 0, so a collapse shows
             ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1], 1.05))
             if panel == "eval/classes_covered":
