@@ -38,7 +38,7 @@ def _train(registry, run_dir, tiny, steps, seed=0, resume=False):
 
 
 def _shifts(trainer):
-    return [(r["shift_x"], r["shift_y"]) for r in trainer.metrics.read()]
+    return [(r["shift_x"], r["shift_y"]) for r in trainer.records.read()]
 
 
 def test_a_stochastic_regulariser_on_ctx_rng_resumes_bit_identically_and_follows_the_seed(tmp_path, tiny):
