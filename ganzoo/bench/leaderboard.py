@@ -30,11 +30,13 @@ COLUMNS = (
     ("kid", "KID ↓", True),
     ("is", "IS ↑", False),
     ("classes_covered", "classes covered ↑", False),
+    ("modes", "modes ↑", False),
+    ("kl", "KL ↓", True),
     ("conditional_accuracy", "cond. accuracy ↑", False),
     ("intra_fid", "intra-FID ↓", True),
 )
 #: Digits shown per metric (2 by default).
-DIGITS = {"classes_covered": 1, "conditional_accuracy": 3}
+DIGITS = {"classes_covered": 1, "modes": 1, "kl": 3, "conditional_accuracy": 3}
 README_START, README_END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 LITERATURE_NOTE = (
     "These numbers are not comparable with published ones. FID, KID and IS here use ganzoo's own "
@@ -223,7 +225,8 @@ class Leaderboard:
             f"- Evaluation: {', '.join(m.upper() for m in settings['metrics'])} through torch-fidelity {evaluation.get('torch_fidelity', '?')} "
             f"on {evaluation.get('n_fake', '?')} generated images against {evaluation.get('n_real', '?')} images of the `{settings['split']}` split, "
             f"features of each dataset's domain classifier at {evaluation.get('extractor_input_size', '?')} px; "
-            "classes covered counts the classes holding at least 20% of their uniform share of the samples.",
+            "classes covered counts the classes holding at least 20% of their uniform share of the samples; "
+            "on Stacked-MNIST, modes counts the digit triples (of 1000) holding at least one sample and KL is their divergence from uniform.",
             f"- Hardware: {'; '.join(hardware)}.",
         ]
         if any(g.protocol["evaluation"].get("feature_extractor", "").startswith("ganzoo-") for g in tops):
