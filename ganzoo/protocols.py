@@ -25,7 +25,7 @@ declared in its registry entry (:attr:`PartSpec.needs`, values from :data:`NEEDS
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # annotations only: importing the contracts must not import torch (fast `ganzoo --help`)
@@ -66,6 +66,12 @@ def _single_process_mean(value: torch.Tensor) -> torch.Tensor:
     return value
 
 
+def _unseeded_stream() -> "torch.Generator":
+    import torch
+
+    return torch.Generator()
+
+
 @dataclass
 class PhaseContext:
     """What a loss sees in one phase of a training step (the model: stylegan2-ada's ``accumulate_gradients``).
@@ -86,6 +92,11 @@ class PhaseContext:
     mean_across_processes: Callable[[torch.Tensor], torch.Tensor] = _single_process_mean  # no gradient flows through
     augment: Callable[[torch.Tensor], torch.Tensor] = _identity  # what :meth:`D` applies before the network
     real_scores: torch.Tensor | None = None  # D's scores of ``real`` (detached), once :meth:`D` was called on it
+    #: The loss's own random stream: draw every random number a loss needs from it
+    #: (``torch.rand(..., generator=ctx.rng, device=...)``). The trainer seeds it from ``--seed`` and
+    #: the process's rank, on the training device, and checkpoints it, so a stochastic regulariser
+    #: resumes exactly and depends on the seed. Never use torch's global generator in a loss.
+    rng: "torch.Generator" = field(default_factory=_unseeded_stream)
 
     def D(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Raw scores (B,) of ``images`` after the run's augmentation; differentiable in ``images``.

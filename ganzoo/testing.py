@@ -23,8 +23,9 @@ Checks, per kind:
   scores; a step of the fakes along the generator loss raises their scores (a regulariser,
   which is trained as ``LOSS+NAME``, is checked on top of ``bce``); a loss that backpropagates
   through D's input gradient (the critic notes it) declares ``needs=("double_backward",)``,
-  which makes the trainer keep D uncompiled; its state, if any, survives the checkpoint
-  format (safetensors + JSON) and a rebuilt loss continues identically.
+  which makes the trainer keep D uncompiled; it draws random numbers only from the phase
+  context's stream ``ctx.rng`` (never torch's global generator); its state, if any, survives
+  the checkpoint format (safetensors + JSON) and a rebuilt loss continues identically.
 * augmentation: keeps the shape of 1- and 3-channel batches, is differentiable, draws its
   randomness only from the generator it is given, adapts (``update``) without error, and its
   state survives the checkpoint format like a loss's.
@@ -233,8 +234,14 @@ class _TinyGenerator(nn.Module):
 
 
 def _context(phase: str, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, step: int = 0, **extra) -> PhaseContext:
-    G = _TinyGenerator()
-    return PhaseContext(phase, step, step, real, None, fake, D, G, lambda n: torch.randn(n, G.latent_dim), **extra)
+    """A phase context whose every random source is seeded by ``step``: the generator's weights, the
+    latents and the loss's stream ``rng`` (torch's global generator is left alone)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(step)
+        G = _TinyGenerator()
+    latents = torch.Generator().manual_seed(10_000 + step)
+    extra.setdefault("rng", torch.Generator().manual_seed(20_000 + step))
+    return PhaseContext(phase, step, step, real, None, fake, D, G, lambda n: torch.randn(n, G.latent_dim, generator=latents), **extra)
 
 
 def _batches(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -354,7 +361,27 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
         value, stats = loss.discriminator_loss(_context("discriminator", D, real, fake, step))
         return {"value": value.detach(), **stats, "state": loss.state_dict()}
 
-    checks = [("phases and gradient directions", phases), ("declared needs", needs)]
+    def seeded():
+        """Both phases twice from the same context seeds, torch's global generator seeded differently."""
+        results = []
+        for global_seed in (1, 2):
+            torch.manual_seed(global_seed)
+            loss = spec.factory()
+            D = _LinearCritic()
+            with torch.no_grad():  # uneven weights, so that where a random draw moves a pixel matters
+                D.weight.copy_(torch.linspace(-0.2, 0.3, len(D.weight)))
+            real, fake = _batches()
+            d_loss, _ = loss.discriminator_loss(_context("discriminator", D, real, fake))
+            g_loss, _ = loss.generator_loss(_context("generator", D, real, fake.clone().requires_grad_(True)))
+            results.append(torch.stack([d_loss.detach(), g_loss.detach()]))
+        if not torch.equal(*results):
+            return (
+                "draws random numbers from torch's global generator: runs could not resume exactly nor depend on --seed; "
+                "draw them from the phase context's stream ctx.rng (e.g. torch.rand(n, generator=ctx.rng, device=ctx.real.device))"
+            )
+        return None
+
+    checks = [("phases and gradient directions", phases), ("declared needs", needs), ("randomness from ctx.rng only", seeded)]
     checks.append(("state round trip", lambda: _state_round_trip(spec.factory, run)))
     return _check_all("loss", name, checks)
 

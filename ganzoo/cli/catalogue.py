@@ -6,7 +6,7 @@ usual and stores the metadata of its entries, never their code, in
 ``$XDG_CACHE_HOME/ganzoo/catalogue-KEY.json`` (else ``~/.cache``); later listings rebuild a
 metadata-only :class:`~ganzoo.registry.Registry` from that file. KEY covers the entry points
 that would load (names, distributions and versions, after ``GANZOO_PLUGINS`` /
-``GANZOO_DISABLE_PLUGIN_AUTOLOAD``), the modification times of every plugin's source files,
+``GANZOO_DISABLE_PLUGIN_AUTOLOAD``), the modification times of every plugin's source files (and pretrained packs' cards),
 and the versions of ganzoo and Python, so installing, removing or editing a plugin rebuilds the
 catalogue. It is written only when every plugin loaded: a failing plugin is tried again (and
 reported by ``ganzoo plugins``) on every run.
@@ -32,6 +32,7 @@ from ganzoo.train.atomic import write_atomically
 
 _CODE = "<code>"  # stands for a factory or loader in the file
 KEEP = 8  # catalogues kept in the cache folder, newest first
+SOURCES = ("*.py", "card.json")  # files whose changes change what a plugin registers (code; pretrained packs' cards)
 
 
 def _not_loaded(*args: Any, **kwargs: Any) -> Any:
@@ -41,7 +42,7 @@ def _not_loaded(*args: Any, **kwargs: Any) -> Any:
 
 
 def _source_mtime(module: str) -> int:
-    """The newest modification time of the files of ``module``'s top-level package, found without importing it."""
+    """The newest modification time of the sources (:data:`SOURCES`) of ``module``'s top-level package, found without importing it."""
     try:
         spec = importlib.util.find_spec(module.split(".")[0])
     except (ImportError, ValueError):
@@ -49,7 +50,7 @@ def _source_mtime(module: str) -> int:
     if spec is None:
         return 0
     if spec.submodule_search_locations:
-        files = [f for root in spec.submodule_search_locations for f in Path(root).rglob("*.py")]
+        files = [f for root in spec.submodule_search_locations for pattern in SOURCES for f in Path(root).rglob(pattern)]
     else:
         files = [Path(spec.origin)] if spec.origin else []
     return max((f.stat().st_mtime_ns for f in files if f.is_file()), default=0)

@@ -195,6 +195,7 @@ class Trainer:
         self.batcher = DeviceBatcher(dataset, config.batch_size, self.device, seed=self._rank_seed(0), channels_last=config.channels_last)
         self.latent_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(1))
         self.augment_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(3))
+        self.loss_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(4))
         fixed = torch.Generator().manual_seed(config.seed + 2)
         self.fixed_labels = grid_labels(self.shapes.num_classes, per_class=8) if self.shapes.num_classes else None
         count = len(self.fixed_labels) if self.fixed_labels is not None else 64
@@ -217,7 +218,7 @@ class Trainer:
         self.startup_s = time.perf_counter() - started
 
     def _rank_seed(self, stream: int, step: int = 0) -> int:
-        """Seed of a random stream (0 data order, 1 latents, 3 augmentation) for this process.
+        """Seed of a random stream (0 data order, 1 latents, 3 augmentation, 4 loss) for this process.
 
         Rank 0 of a fresh run uses seed + stream."""
         rank = self.strategy.rank if self.strategy else 0
@@ -239,6 +240,7 @@ class Trainer:
         """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers, part state."""
         rng = {"torch": torch.get_rng_state(), "latent": self.latent_rng.get_state()}
         rng["augment"] = self.augment_rng.get_state()
+        rng["loss"] = self.loss_rng.get_state()
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         state = {
@@ -309,12 +311,15 @@ class Trainer:
             self.latent_rng.set_state(state["rng"]["latent"])
             if "augment" in state["rng"]:
                 self.augment_rng.set_state(state["rng"]["augment"])
+            if "loss" in state["rng"]:
+                self.loss_rng.set_state(state["rng"]["loss"])
             if "cuda" in state["rng"] and self.device.type == "cuda":
                 torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         else:
             self.batcher.generator.manual_seed(self._rank_seed(0, step))
             self.latent_rng.manual_seed(self._rank_seed(1, step))
             self.augment_rng.manual_seed(self._rank_seed(3, step))
+            self.loss_rng.manual_seed(self._rank_seed(4, step))
             torch.manual_seed(self._rank_seed(2, step))
         if self.strategy.is_main:
             self.metrics.truncate_after(step)
@@ -338,6 +343,7 @@ class Trainer:
             G=self.G_train,
             sample_latents=self._latents,
             mean_across_processes=self.strategy.mean_tensor,
+            rng=self.loss_rng,
             **extra,
         )
 

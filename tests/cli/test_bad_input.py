@@ -75,6 +75,8 @@ CATALOGUE = [
     Case("--n ≤ 0", ("sample", "{run}", "--out", "{tmp}/x.png", "--n", "0"), "--n must be a positive whole number"),
     Case("--class on an unconditional run", ("sample", "{run}", "--out", "{tmp}/x.png", "--class", "3"), "--class needs a conditional run"),
     Case("class ≥ num_classes", ("sample", "{cond}", "--out", "{tmp}/x.png", "--class", "10"), "--class must be between 0 and 9"),
+    Case("misspelt pretrained name", ("sample", "cgan-mnst", "--out", "{tmp}/x.png"), "Did you mean 'cgan-mnist'?"),
+    Case("--class beyond a pretrained model's classes", ("sample", "cgan-mnist", "--out", "{tmp}/x.png", "--class", "10"), "--class must be between 0 and 9"),
     Case("unknown kind", ("list", "optimizers", "*"), "Unknown kind 'optimizers'"),
     Case("folder dataset with non-image files", ("train", "dcgan", "--data", "folder:{junk}", "--out", "{tmp}/new"), "holds files that are not images: notes.txt"),
     Case("conditional run on an unlabelled dataset", ("train", "cgan", "--data", "folder:{imgs}", "--out", "{tmp}/new"), "has no labels"),
