@@ -196,7 +196,9 @@ class PluginRegistrar:
     """What a plugin's ``ganzoo_register`` hook receives.
 
     Additions are staged and validated immediately, then committed to the registry together
-    when the hook returns, so a plugin that fails halfway registers nothing.
+    when the hook returns, so a plugin that fails halfway registers nothing. ``registry`` is
+    the registry being built: a wrapper part keeps it to build its inner part later with
+    :meth:`Registry.build_part`.
     """
 
     registry: Registry
@@ -213,7 +215,7 @@ class PluginRegistrar:
         """Register a generator factory ``factory(latent_dim=, image_shape=, num_classes=, **options)``.
 
         ``meta`` fills :class:`~ganzoo.protocols.PartSpec` (description, conditional,
-        uses_batchnorm, reference, needs).
+        uses_batchnorm, reference, needs, batch_multiple, check_options, wraps).
         """
         self._stage("generator", PartSpec(name, factory, **meta), override)
 
