@@ -225,10 +225,11 @@ class Leaderboard:
             f"- Evaluation: {', '.join(m.upper() for m in settings['metrics'])} through torch-fidelity {evaluation.get('torch_fidelity', '?')} "
             f"on {evaluation.get('n_fake', '?')} generated images against {evaluation.get('n_real', '?')} images of the `{settings['split']}` split, "
             f"features of each dataset's domain classifier at {evaluation.get('extractor_input_size', '?')} px; "
-            "classes covered counts the classes holding at least 20% of their uniform share of the samples; "
-            "on Stacked-MNIST, modes counts the digit triples (of 1000) holding at least one sample and KL is their divergence from uniform.",
+            "classes covered counts the classes holding at least 20% of their uniform share of the samples.",
             f"- Hardware: {'; '.join(hardware)}.",
         ]
+        if any(row.summary("modes") for g in tops for row in g.rows):
+            lines.append("- Modes (Stacked-MNIST) counts the digit triples, of 1000, holding at least one sample; KL is the divergence of their distribution from uniform.")
         if any(g.protocol["evaluation"].get("feature_extractor", "").startswith("ganzoo-") for g in tops):
             lines.append(f"- {LITERATURE_NOTE}")
         if any(_key({**g.protocol, "evaluation": {}}) != _key({**settings, "evaluation": {}}) for g in tops):
