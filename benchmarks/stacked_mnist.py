@@ -245,7 +245,7 @@ NOTES = [
 
 # -- the driver -------------------------------------------------------------------------------------
 def _grid(registry, recipes, seeds, settings, out, args, on_finish) -> None:
-    cells = [Cell(recipe, DATASET, seed) for recipe in recipes for seed in range(seeds)]
+    cells = [Cell(recipe, DATASET, seed) for seed in range(seeds) for recipe in recipes]  # seed-major: seed 0 of every recipe first
     GridRunner(registry, cells, settings, out, device=args.device, data_root=args.data_root, command=invocation(), progress=False, on_finish=on_finish).run()
 
 
