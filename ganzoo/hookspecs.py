@@ -29,7 +29,8 @@ def ganzoo_register(registry) -> None:
 
     :param registry: a :class:`ganzoo.registry.PluginRegistrar` with ``add_generator``,
         ``add_discriminator``, ``add_loss``, ``add_augmentation``, ``add_recipe``,
-        ``add_dataset`` and ``add_pretrained`` (a trained generator loaded by name; see
+        ``add_dataset``, ``add_logger`` (an experiment tracker chosen with ``--logger``; see
+        :mod:`ganzoo.loggers`) and ``add_pretrained`` (a trained generator loaded by name; see
         :mod:`ganzoo.pretrained`). Each takes the entry and ``override=True`` to replace an entry of the
         same name deliberately; any other duplicate name is refused. Parts declare what they
         need from the trainer with ``needs=(...)`` (see :data:`ganzoo.protocols.NEEDS`, e.g.

@@ -1,5 +1,5 @@
 """Typed lookup of everything plugins registered: generators, discriminators, losses, augmentations, recipes,
-datasets and pretrained generators.
+datasets, loggers and pretrained generators.
 
 Names are lowercase words joined by ``-``, ``_`` or ``.``. Looking up an unknown name raises a
 :class:`~ganzoo.errors.ConfigError` that lists the closest matches; registering a name twice
@@ -19,6 +19,7 @@ from typing import Any, Callable
 from ganzoo.combined_loss import SEPARATOR, combined_spec
 from ganzoo.data.dataset import DatasetSpec
 from ganzoo.errors import ConfigError, PluginError
+from ganzoo.loggers.spec import LoggerSpec
 from ganzoo.pretrained.spec import PretrainedSpec
 from ganzoo.protocols import NEEDS, PartSpec, Recipe
 
@@ -30,10 +31,11 @@ KINDS: dict[str, str] = {
     "augmentation": "augmentations",
     "recipe": "recipes",
     "dataset": "datasets",
+    "logger": "loggers",
     "pretrained": "pretrained",
 }
 _PARTS = ("generator", "discriminator", "loss", "augmentation")
-_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "pretrained": PretrainedSpec}
+_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "logger": LoggerSpec, "pretrained": PretrainedSpec}
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -83,7 +85,7 @@ class Registry:
         name = value.name
         if not isinstance(name, str) or not _NAME_PATTERN.match(name):
             raise PluginError(f"Plugin {plugin!r} registered a {kind} named {name!r}; names are lowercase letters, digits, '-', '_' and '.', starting with a letter or digit.")
-        if kind in _PARTS and not callable(value.factory):
+        if kind in (*_PARTS, "logger") and not callable(value.factory):
             raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose factory is not callable.")
         if kind in _PARTS:
             unknown = [need for need in value.needs if need not in NEEDS]
@@ -177,6 +179,9 @@ class Registry:
     def pretrained(self, name: str) -> PretrainedSpec:
         return self.get("pretrained", name)
 
+    def logger(self, name: str) -> LoggerSpec:
+        return self.get("logger", name)
+
     def dataset(self, name: str) -> DatasetSpec:
         """A dataset by name; ``NAME:ARGUMENT`` asks the parametrised dataset ``NAME`` for a spec."""
         if ":" in name and name not in self._entries["dataset"]:
@@ -248,6 +253,14 @@ class PluginRegistrar:
     def add_dataset(self, dataset: DatasetSpec, *, override: bool = False) -> None:
         """Register a :class:`~ganzoo.data.DatasetSpec`."""
         self._stage("dataset", dataset, override)
+
+    def add_logger(self, name: str, factory: Callable[[], Any], *, override: bool = False, **meta: Any) -> None:
+        """Register a logger factory ``factory()`` returning a :class:`~ganzoo.loggers.Logger` (an experiment tracker).
+
+        ``meta`` fills :class:`~ganzoo.loggers.LoggerSpec`: ``requires`` (the modules it imports,
+        checked before a run starts), ``install`` (the command that installs them), description, reference.
+        """
+        self._stage("logger", LoggerSpec(name, factory, **meta), override)
 
     def add_pretrained(self, pretrained: PretrainedSpec, *, override: bool = False) -> None:
         """Register a pretrained generator (:class:`~ganzoo.pretrained.PretrainedSpec`: a name and its pack folder).

@@ -31,6 +31,8 @@ Checks, per kind:
   state survives the checkpoint format like a loss's.
 * recipe: its parts exist and fit together, and three training steps run on a small
   synthetic dataset and leave finite weights and a checkpoint.
+* logger: it names the modules it needs and the command that installs them; its factory builds a
+  :class:`~ganzoo.loggers.Logger` without starting a tracker (no run is opened, nothing is sent).
 * pretrained: its model card names it and records the weights' sha256, which the weights file
   matches; the generator builds from the pack's configuration with the plugins installed, loads
   the weights, and draws seeded images of its dataset's shape (every class of a conditional one).
@@ -505,6 +507,32 @@ def check_pretrained(name: str, registry: Registry | None = None) -> list[CheckR
     return _check_all("pretrained", name, [("card and sha256", card), ("loads and draws images", draws)])
 
 
+LOGGER_METHODS = ("start", "log_hyperparams", "log_metrics", "log_image", "flush", "rewind", "finalize")
+
+
+def check_logger(name: str, registry: Registry | None = None) -> list[CheckResult]:
+    """Check a registered logger: its install command, and that its factory builds the logger interface."""
+    from ganzoo.loggers import Logger
+
+    registry = registry or get_registry()
+    spec = registry.logger(name)
+
+    def install() -> str | None:
+        if isinstance(spec.requires, str) or not all(isinstance(m, str) and m for m in spec.requires):
+            return f"requires is {spec.requires!r}; it is a tuple of module names, e.g. ('aim',)"
+        return "requires names modules but install gives no command to install them" if spec.requires and not spec.install else None
+
+    def builds() -> str | None:
+        logger = spec.factory()
+        missing = [m for m in LOGGER_METHODS if not callable(getattr(logger, m, None))]
+        if missing:
+            return f"the factory returned a {type(logger).__name__} without {', '.join(missing)}"
+        overridden = type(logger).start is not Logger.start and type(logger).log_metrics is not Logger.log_metrics
+        return None if overridden or not isinstance(logger, Logger) else "it does not implement start and log_metrics"
+
+    return _check_all("logger", name, [("install command", install), ("builds the logger interface", builds)])
+
+
 CHECKERS: dict[str, Callable[..., list[CheckResult]]] = {
     "generator": check_generator,
     "discriminator": check_discriminator,
@@ -512,6 +540,7 @@ CHECKERS: dict[str, Callable[..., list[CheckResult]]] = {
     "augmentation": check_augmentation,
     "recipe": check_recipe,
     "pretrained": check_pretrained,
+    "logger": check_logger,
 }
 
 
@@ -548,6 +577,7 @@ __all__ = [
     "check_augmentation",
     "check_discriminator",
     "check_generator",
+    "check_logger",
     "check_loss",
     "check_pretrained",
     "check_recipe",

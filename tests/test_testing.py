@@ -15,7 +15,7 @@ BUILTINS = conformance_cases("ganzoo")
 
 def test_the_builtins_are_all_covered():
     kinds = {kind for kind, _ in BUILTINS}
-    assert kinds == {"generator", "discriminator", "loss", "augmentation", "recipe"}
+    assert kinds == {"generator", "discriminator", "loss", "augmentation", "recipe", "logger", "pretrained"}
 
 
 @pytest.mark.parametrize("kind, name", BUILTINS, ids=[f"{k}:{n}" for k, n in BUILTINS])

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import ConfigError, GanzooWarning
+from ganzoo.loggers.spec import check_installed
 from ganzoo.options import ON_NAN, PRECISIONS, add_options, check_option, identity_options, training_options
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
@@ -43,7 +44,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every field."""
         data = asdict(self)
-        data["betas"] = list(self.betas)
+        data["betas"], data["logger"] = list(self.betas), list(self.logger)
         return data
 
     @classmethod
@@ -57,7 +58,7 @@ class TrainConfig:
             config = cls(**data)
         except TypeError as error:
             raise ConfigError(f"The configuration is incomplete: {error}.") from error
-        config.betas = tuple(config.betas)
+        config.betas, config.logger = tuple(config.betas), tuple(config.logger)
         return config
 
     @classmethod
@@ -125,6 +126,8 @@ def resolve_config(
         config = TrainConfig(dataset=dataset, recipe=recipe if isinstance(recipe, str) else None, **values)
         if isinstance(config.betas, list):
             config.betas = tuple(config.betas)
+        if isinstance(config.logger, list):
+            config.logger = tuple(config.logger)
         validate_config(registry, config)
     for warning in held:
         warnings.warn(warning.message, warning.category, stacklevel=2)
@@ -153,6 +156,8 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
         from ganzoo.evaluate.metrics import parse_metrics
 
         parse_metrics(config.eval_metrics)
+    for name in config.logger:  # an unknown logger or a tracker that is not installed: refused before anything runs
+        check_installed(registry.logger(name))
     if config.limit and config.limit < config.batch_size:
         raise ConfigError(f"--limit must be 0 (all images) or at least --batch-size ({config.batch_size}); got {config.limit!r}.")
 
