@@ -35,7 +35,9 @@ def ganzoo_register(registry) -> None:
         same name deliberately; any other duplicate name is refused. Parts declare what they
         need from the trainer with ``needs=(...)`` (see :data:`ganzoo.protocols.NEEDS`, e.g.
         ``("double_backward",)`` for a gradient penalty); a loss registered with
-        ``regularizer=True`` is trained on top of another as ``LOSS+NAME``. What a plugin adds
+        ``regularizer=True`` is trained on top of another as ``LOSS+NAME``; ``batch_multiple``,
+        ``check_options`` and ``wraps`` let the configuration check refuse a bad batch size or
+        option value, and check the part a wrapper builds with ``registry.registry.build_part``. What a plugin adds
         is committed only when its hook returns without raising, so a failing plugin leaves no
         half-registered parts behind.
     """

@@ -164,6 +164,20 @@ class PartSpec:
     ``needs`` names what the part asks of the trainer (keys of :data:`NEEDS`).
     ``regularizer`` marks a loss that only adds a term to another loss: it is trained as
     ``LOSS+NAME`` (e.g. ``bce+r1``), never alone.
+
+    Three declarations let the configuration check refuse a bad run before anything is built
+    (each receives the part's options, its factory's defaults filled in):
+
+    * ``batch_multiple(options)`` returns the number every batch the part sees must be a
+      multiple of (a packing discriminator: its ``pack``); the batch size is checked against it
+      and the build probe uses such a batch;
+    * ``check_options(options)`` raises ``ValueError`` (its message says what is wrong) for
+      values out of range, e.g. ``pack=7``;
+    * ``wraps`` names the kind of part this one wraps (``"discriminator"`` for ``pacgan``): its
+      factory takes ``inner`` (the wrapped part's registry name) and passes every option it does
+      not name itself on to that part, which it builds with
+      :meth:`ganzoo.registry.Registry.build_part`. The inner part and its options are checked
+      like the part itself, and a wrapper that replaces a recipe's part wraps that part.
     """
 
     name: str
@@ -174,6 +188,9 @@ class PartSpec:
     reference: str = ""
     needs: tuple[str, ...] = ()
     regularizer: bool = False
+    batch_multiple: Callable[[dict[str, Any]], int] | None = None
+    check_options: Callable[[dict[str, Any]], None] | None = None
+    wraps: str | None = None
 
 
 @dataclass(frozen=True)

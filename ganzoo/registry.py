@@ -94,6 +94,11 @@ class Registry:
                     f"Plugin {plugin!r} registered {kind} {name!r} with needs={value.needs!r}; "
                     f"needs is a tuple of: {', '.join(NEEDS)}."
                 )
+            for hook in ("batch_multiple", "check_options"):
+                if getattr(value, hook) is not None and not callable(getattr(value, hook)):
+                    raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose {hook} is not callable.")
+            if value.wraps is not None and value.wraps not in _PARTS:
+                raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} with wraps={value.wraps!r}; it wraps one of: {', '.join(_PARTS)}.")
         existing = self._entries[kind].get(name)
         if existing is not None and not override:
             raise PluginError(
@@ -139,6 +144,23 @@ class Registry:
         kind = normalize_kind(kind)
         return [self._entries[kind][n] for n in self.names(kind, pattern)]
 
+    def build_part(self, kind: str, name: str, /, **arguments: Any) -> Any:
+        """Build the registered generator, discriminator, loss or augmentation ``name``: ``factory(**arguments)``.
+
+        ``arguments`` are what the kind's factory takes (``image_shape=`` and ``num_classes=``
+        for a discriminator...) plus the part's options. An unknown name is a ConfigError with
+        suggestions; a factory that rejects its arguments (``TypeError``/``ValueError``) a
+        PluginError naming the part. A wrapper part (``pacgan``) builds its inner part with it.
+        """
+        kind = normalize_kind(kind)
+        if kind not in _PARTS:
+            raise ConfigError(f"build_part builds a {', '.join(_PARTS)}; got {kind!r}.")
+        spec = self.get(kind, name)
+        try:
+            return spec.factory(**arguments)
+        except (TypeError, ValueError) as error:
+            raise PluginError(f"Could not build {kind} {spec.name!r} with {arguments}: {error}") from error
+
     def generator(self, name: str) -> PartSpec:
         return self.get("generator", name)
 
@@ -179,7 +201,9 @@ class PluginRegistrar:
     """What a plugin's ``ganzoo_register`` hook receives.
 
     Additions are staged and validated immediately, then committed to the registry together
-    when the hook returns, so a plugin that fails halfway registers nothing.
+    when the hook returns, so a plugin that fails halfway registers nothing. ``registry`` is
+    the registry being built: a wrapper part keeps it to build its inner part later with
+    :meth:`Registry.build_part`.
     """
 
     registry: Registry
@@ -196,7 +220,7 @@ class PluginRegistrar:
         """Register a generator factory ``factory(latent_dim=, image_shape=, num_classes=, **options)``.
 
         ``meta`` fills :class:`~ganzoo.protocols.PartSpec` (description, conditional,
-        uses_batchnorm, reference, needs).
+        uses_batchnorm, reference, needs, batch_multiple, check_options, wraps).
         """
         self._stage("generator", PartSpec(name, factory, **meta), override)
 

@@ -81,6 +81,12 @@ CATALOGUE = [
     Case("folder dataset with non-image files", ("train", "dcgan", "--data", "folder:{junk}", "--out", "{tmp}/new"), "holds files that are not images: notes.txt"),
     Case("conditional run on an unlabelled dataset", ("train", "cgan", "--data", "folder:{imgs}", "--out", "{tmp}/new"), "has no labels"),
     Case("incompatible parts", ("train", "dcgan", "--data", "mnist", "--discriminator", "projection", "--out", "{tmp}/new"), "needs class labels, but this run is unconditional"),
+    Case(
+        "batch that does not split into packs", ("train", "dcgan", "--data", "mnist", "--discriminator", "pacgan", "--set", "discriminator.pack=3", "--out", "{tmp}/new"),
+        "needs batches of a multiple of 3 images",
+    ),
+    Case("pack out of range", ("train", "dcgan", "--data", "mnist", "--discriminator", "pacgan", "--set", "discriminator.pack=5", "--out", "{tmp}/new"), "pack must be 2, 3 or 4"),
+    Case("unknown wrapped part", ("train", "dcgan", "--data", "mnist", "--discriminator", "pacgan", "--set", "discriminator.inner=infogam", "--out", "{tmp}/new"), "Unknown discriminator 'infogam'"),
     Case("grid with two budgets", ("bench", "--recipes", "vanilla", "--data", "mnist", "--steps", "4", "--images", "64", "--out", "{tmp}/grid"), "Give the grid's budget as at most one of --steps N"),
     Case("grid pattern matching no recipe", ("bench", "--recipes", "nothing-*", "--data", "mnist", "--steps", "2", "--out", "{tmp}/grid"), "--recipes pattern 'nothing-*' matches no recipe"),
     Case("grid re-run with other settings", ("bench", "--recipes", "vanilla", "--data", "mnist", "--steps", "3", "--seeds", "1", "--out", "{grid}"), "was started with other settings"),
