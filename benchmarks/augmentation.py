@@ -47,6 +47,7 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
         registry, data, args.recipe, steps=args.steps, limit=args.limit, seed=seed,
         augment=None if augment == "none" else augment, augment_options=options,
         log_every=max(1, args.steps // 20), sample_every=args.steps, checkpoint_every=args.steps, device=args.device,
+        eval_every=args.eval_every, eval_n=args.eval_n, eval_metrics="fid",
     )  # fmt: skip
     start = time.perf_counter()
     trainer = Trainer(config, run, progress=False)
@@ -56,30 +57,40 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
     evaluation = evaluate_generator(
         generator, reference, dataset=spec, n=args.eval_n, metrics="fid,kid", n_real=args.eval_n
     )
-    last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    last = [r for r in records if "loss_d" in r][-1]
+    curve = {r["step"]: round(r["eval"]["fid"], 2) for r in records if "eval" in r}
     return {
         "recipe": args.recipe, "data": data, "limit": args.limit, "steps": args.steps, "augment": augment, "seed": seed,
         "augment_options": options, "fid": evaluation.metrics["fid"], "kid": evaluation.metrics["kid"], "ada_p": last.get("ada_p"),
+        "fid_during_training": curve, "last_losses": {k: round(v, 4) for k, v in last.items() if k.startswith("loss_")},
         "wall_s": round(wall, 1), "images_per_s": round(result.images_per_s, 1), "eval_protocol": evaluation.protocol,
     }  # fmt: skip
 
 
 def _table(rows: list[dict]) -> list[str]:
-    """Mean FID per (data, augment) over seeds, with the spread."""
+    """Mean FID per (recipe, data, images, steps, augment) over seeds, with the spread."""
+    curves = any(r.get("fid_during_training") for r in rows)
     lines = [
-        "| data | augment | seeds | FID (mean) | FID (min-max) | KID (mean) | final ADA p |",
-        "|---|---|---|---|---|---|---|",
+        "| recipe | data | images | steps | augment | seeds | FID (mean) | FID (min-max) | KID (mean) | final ADA p |"
+        + (" FID during training (step: FID, first seed) |" if curves else ""),
+        "|---|---|---|---|---|---|---|---|---|---|" + ("---|" if curves else ""),
     ]
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault((row["data"], _label(row)), []).append(row)
-    for (data, augment), group in sorted(groups.items()):
+        groups.setdefault((row["recipe"], row["data"], row["limit"], row["steps"], _label(row)), []).append(row)
+    for (recipe, data, limit, steps, augment), group in sorted(groups.items()):
         fids = [r["fid"] for r in group]
         p = [r["ada_p"] for r in group if r["ada_p"] is not None]
-        lines.append(
-            f"| {data} | {augment} | {len(group)} | {statistics.mean(fids):.2f} | {min(fids):.2f}-{max(fids):.2f} | "
-            f"{statistics.mean(r['kid'] for r in group):.4f} | {f'{statistics.mean(p):.2f}' if p else '-'} |"
+        line = (
+            f"| {recipe} | {data} | {limit} | {steps} | {augment} | {len(group)} | {statistics.mean(fids):.2f} | "
+            f"{min(fids):.2f}-{max(fids):.2f} | {statistics.mean(r['kid'] for r in group):.4f} | "
+            f"{f'{statistics.mean(p):.2f}' if p else '-'} |"
         )
+        if curves:
+            curve = group[0].get("fid_during_training") or {}
+            line += " " + (", ".join(f"{step}: {fid:.1f}" for step, fid in curve.items()) or "-") + " |"
+        lines.append(line)
     return lines
 
 
@@ -94,8 +105,12 @@ def main() -> None:
                         help="an option of the augmentations (repeatable), e.g. --set policy=translation")  # fmt: skip
     parser.add_argument("--seeds", default="0", help="comma-separated seeds")
     parser.add_argument("--eval-n", type=int, default=2000)
+    parser.add_argument(
+        "--eval-every", type=int, default=0, help="also record FID every K steps of each run (0: at the end only)"
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="augmentation", help="results file stem in benchmarks/results/")
+    parser.add_argument("--runs", help="keep the run directories (grids, metrics) in this new folder")
     parser.add_argument(
         "--merge", action="store_true", help="keep the rows of an existing results file that this run does not redo"
     )
@@ -105,11 +120,12 @@ def main() -> None:
     registry = get_registry()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.runs) if args.runs else Path(tmp)
         for data in args.data.split(","):
             spec, reference = load_reference(registry, data, "test")
             for augment in args.augments.split(","):
                 for seed in (int(s) for s in args.seeds.split(",")):
-                    run = Path(tmp) / f"{data}-{augment}-{seed}"
+                    run = root / f"{data}-{args.limit}-{augment}-{seed}"
                     row = {
                         **_train_and_evaluate(args, registry, data, augment, seed, reference, spec, run),
                         "command": command,
