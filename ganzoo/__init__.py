@@ -15,11 +15,11 @@ importing torch.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ganzoo.errors import CheckpointError, ConfigError, DataError, GanzooError, PluginError, RunError
 from ganzoo.hookspecs import hookimpl
+from ganzoo.lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -46,16 +46,7 @@ if TYPE_CHECKING:
     from ganzoo.protocols import Augmentation, Discriminator, Generator, Loss, PartSpec, PhaseContext, Recipe
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ganzoo' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = [

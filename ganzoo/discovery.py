@@ -16,6 +16,7 @@ Environment switches:
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -141,3 +142,36 @@ def get_registry() -> Registry:
 def reset_registry() -> None:
     """Forget the process-wide registry so the next :func:`get_registry` rebuilds it."""
     get_registry.cache_clear()
+
+
+def _top_package(module: str) -> str:
+    return module.split(":")[0].split(".")[0]
+
+
+def blame(error: BaseException) -> tuple[PluginInfo, str] | None:
+    """The plugin whose code raised ``error``, and where: ``(info, "file:line in Class.function")``.
+
+    Walks the traceback from the innermost frame outwards and stops at the first frame of
+    ganzoo's core or of a plugin's package (frames of torch and other libraries are skipped,
+    so an error that torch raises inside a plugin's ``forward`` is the plugin's). ``None``
+    when ganzoo's core comes first, or no plugin is involved.
+    """
+    plugins: dict[str, PluginInfo] = {}
+    for info in get_registry().plugins:
+        plugins.setdefault(_top_package(info.module), info)
+    files = {getattr(m, "__file__", None): name for name, m in list(sys.modules.items()) if getattr(m, "__file__", None)}
+    frames = []
+    tb = error.__traceback__
+    while tb is not None:
+        frames.append(tb)
+        tb = tb.tb_next
+    for tb in reversed(frames):
+        code = tb.tb_frame.f_code
+        package = _top_package(files.get(code.co_filename, ""))
+        if package == "ganzoo":
+            return None
+        if package in plugins:
+            owner = tb.tb_frame.f_locals.get("self")
+            where = f"{type(owner).__name__}.{code.co_name}" if owner is not None else code.co_name
+            return plugins[package], f"{os.path.basename(code.co_filename)}:{tb.tb_lineno} in {where}"
+    return None

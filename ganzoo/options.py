@@ -137,11 +137,17 @@ def option(
     whether a recipe (registered or a TOML file) may set its default; ``cli=False`` keeps it
     off the command line (part options, set with ``--set``); ``flag`` overrides the derived
     flag, ``label`` names a flag-less option in messages; ``parse`` turns the flag's text into
-    the value; ``default_text`` says in ``--help`` what the default is when the value alone
-    does not (recipe options say "the recipe's" without it).
+    the value (a repeatable flag, an option of type ``tuple[str, ...]``, gets its list of texts);
+    ``default_text`` says in ``--help`` what the default is when the value alone does not
+    (recipe options say "the recipe's" without it).
     """
     spec = OptionSpec(help, group, check, resumable, recipe, cli, flag, label, parse, metavar, default_text)
     return dataclasses.field(default=default, default_factory=default_factory, metadata={_KEY: spec})
+
+
+def parse_names(texts: list[str]) -> tuple[str, ...]:
+    """A repeatable flag's values, each possibly comma-separated: ``["a", "b,c"]`` -> ``("a", "b", "c")``."""
+    return tuple(dict.fromkeys(name.strip() for text in texts for name in text.split(",") if name.strip()))
 
 
 def parse_betas(text: str) -> tuple[float, float]:
@@ -320,6 +326,21 @@ class TrainingOptions:
     )
     eval_metrics: str = option(
         "fid,kid", help="Metrics of those evaluations: fid, kid, is, prc.", group=RECORDS, check=TEXT, resumable=True
+    )
+    logger: tuple[str, ...] = option(
+        (),
+        help="Also log to this experiment tracker: tensorboard, wandb, mlflow (see `ganzoo list loggers`); "
+        "repeatable. metrics.jsonl is always written.",
+        group=RECORDS,
+        check=Check(
+            lambda v: isinstance(v, (list, tuple)) and all(isinstance(n, str) and n for n in v),
+            "a list of registered logger names, e.g. ['tensorboard']",
+        ),
+        resumable=True,
+        recipe=True,
+        parse=parse_names,
+        metavar="NAME",
+        default_text="none",
     )
     on_nan: str = option(
         "stop",

@@ -25,7 +25,7 @@ declared in its registry entry (:attr:`PartSpec.needs`, values from :data:`NEEDS
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # annotations only: importing the contracts must not import torch (fast `ganzoo --help`)
@@ -66,6 +66,12 @@ def _single_process_mean(value: torch.Tensor) -> torch.Tensor:
     return value
 
 
+def _unseeded_stream() -> "torch.Generator":
+    import torch
+
+    return torch.Generator()
+
+
 @dataclass
 class PhaseContext:
     """What a loss sees in one phase of a training step (the model: stylegan2-ada's ``accumulate_gradients``).
@@ -86,6 +92,11 @@ class PhaseContext:
     mean_across_processes: Callable[[torch.Tensor], torch.Tensor] = _single_process_mean  # no gradient flows through
     augment: Callable[[torch.Tensor], torch.Tensor] = _identity  # what :meth:`D` applies before the network
     real_scores: torch.Tensor | None = None  # D's scores of ``real`` (detached), once :meth:`D` was called on it
+    #: The loss's own random stream: draw every random number a loss needs from it
+    #: (``torch.rand(..., generator=ctx.rng, device=...)``). The trainer seeds it from ``--seed`` and
+    #: the process's rank, on the training device, and checkpoints it, so a stochastic regulariser
+    #: resumes exactly and depends on the seed. Never use torch's global generator in a loss.
+    rng: "torch.Generator" = field(default_factory=_unseeded_stream)
 
     def D(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Raw scores (B,) of ``images`` after the run's augmentation; differentiable in ``images``.
@@ -153,6 +164,20 @@ class PartSpec:
     ``needs`` names what the part asks of the trainer (keys of :data:`NEEDS`).
     ``regularizer`` marks a loss that only adds a term to another loss: it is trained as
     ``LOSS+NAME`` (e.g. ``bce+r1``), never alone.
+
+    Three declarations let the configuration check refuse a bad run before anything is built
+    (each receives the part's options, its factory's defaults filled in):
+
+    * ``batch_multiple(options)`` returns the number every batch the part sees must be a
+      multiple of (a packing discriminator: its ``pack``); the batch size is checked against it
+      and the build probe uses such a batch;
+    * ``check_options(options)`` raises ``ValueError`` (its message says what is wrong) for
+      values out of range, e.g. ``pack=7``;
+    * ``wraps`` names the kind of part this one wraps (``"discriminator"`` for ``pacgan``): its
+      factory takes ``inner`` (the wrapped part's registry name) and passes every option it does
+      not name itself on to that part, which it builds with
+      :meth:`ganzoo.registry.Registry.build_part`. The inner part and its options are checked
+      like the part itself, and a wrapper that replaces a recipe's part wraps that part.
     """
 
     name: str
@@ -163,6 +188,9 @@ class PartSpec:
     reference: str = ""
     needs: tuple[str, ...] = ()
     regularizer: bool = False
+    batch_multiple: Callable[[dict[str, Any]], int] | None = None
+    check_options: Callable[[dict[str, Any]], None] | None = None
+    wraps: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Typed lookup of everything plugins registered: generators, discriminators, losses, augmentations, recipes,
-datasets and pretrained generators.
+datasets, loggers and pretrained generators.
 
 Names are lowercase words joined by ``-``, ``_`` or ``.``. Looking up an unknown name raises a
 :class:`~ganzoo.errors.ConfigError` that lists the closest matches; registering a name twice
@@ -19,6 +19,7 @@ from typing import Any, Callable
 from ganzoo.combined_loss import SEPARATOR, combined_spec
 from ganzoo.data.dataset import DatasetSpec
 from ganzoo.errors import ConfigError, PluginError
+from ganzoo.loggers.spec import LoggerSpec
 from ganzoo.pretrained.spec import PretrainedSpec
 from ganzoo.protocols import NEEDS, PartSpec, Recipe
 
@@ -30,10 +31,11 @@ KINDS: dict[str, str] = {
     "augmentation": "augmentations",
     "recipe": "recipes",
     "dataset": "datasets",
+    "logger": "loggers",
     "pretrained": "pretrained",
 }
 _PARTS = ("generator", "discriminator", "loss", "augmentation")
-_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "pretrained": PretrainedSpec}
+_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "logger": LoggerSpec, "pretrained": PretrainedSpec}
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
@@ -83,7 +85,7 @@ class Registry:
         name = value.name
         if not isinstance(name, str) or not _NAME_PATTERN.match(name):
             raise PluginError(f"Plugin {plugin!r} registered a {kind} named {name!r}; names are lowercase letters, digits, '-', '_' and '.', starting with a letter or digit.")
-        if kind in _PARTS and not callable(value.factory):
+        if kind in (*_PARTS, "logger") and not callable(value.factory):
             raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose factory is not callable.")
         if kind in _PARTS:
             unknown = [need for need in value.needs if need not in NEEDS]
@@ -92,6 +94,11 @@ class Registry:
                     f"Plugin {plugin!r} registered {kind} {name!r} with needs={value.needs!r}; "
                     f"needs is a tuple of: {', '.join(NEEDS)}."
                 )
+            for hook in ("batch_multiple", "check_options"):
+                if getattr(value, hook) is not None and not callable(getattr(value, hook)):
+                    raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose {hook} is not callable.")
+            if value.wraps is not None and value.wraps not in _PARTS:
+                raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} with wraps={value.wraps!r}; it wraps one of: {', '.join(_PARTS)}.")
         existing = self._entries[kind].get(name)
         if existing is not None and not override:
             raise PluginError(
@@ -137,6 +144,23 @@ class Registry:
         kind = normalize_kind(kind)
         return [self._entries[kind][n] for n in self.names(kind, pattern)]
 
+    def build_part(self, kind: str, name: str, /, **arguments: Any) -> Any:
+        """Build the registered generator, discriminator, loss or augmentation ``name``: ``factory(**arguments)``.
+
+        ``arguments`` are what the kind's factory takes (``image_shape=`` and ``num_classes=``
+        for a discriminator...) plus the part's options. An unknown name is a ConfigError with
+        suggestions; a factory that rejects its arguments (``TypeError``/``ValueError``) a
+        PluginError naming the part. A wrapper part (``pacgan``) builds its inner part with it.
+        """
+        kind = normalize_kind(kind)
+        if kind not in _PARTS:
+            raise ConfigError(f"build_part builds a {', '.join(_PARTS)}; got {kind!r}.")
+        spec = self.get(kind, name)
+        try:
+            return spec.factory(**arguments)
+        except (TypeError, ValueError) as error:
+            raise PluginError(f"Could not build {kind} {spec.name!r} with {arguments}: {error}") from error
+
     def generator(self, name: str) -> PartSpec:
         return self.get("generator", name)
 
@@ -154,6 +178,9 @@ class Registry:
 
     def pretrained(self, name: str) -> PretrainedSpec:
         return self.get("pretrained", name)
+
+    def logger(self, name: str) -> LoggerSpec:
+        return self.get("logger", name)
 
     def dataset(self, name: str) -> DatasetSpec:
         """A dataset by name; ``NAME:ARGUMENT`` asks the parametrised dataset ``NAME`` for a spec."""
@@ -174,7 +201,9 @@ class PluginRegistrar:
     """What a plugin's ``ganzoo_register`` hook receives.
 
     Additions are staged and validated immediately, then committed to the registry together
-    when the hook returns, so a plugin that fails halfway registers nothing.
+    when the hook returns, so a plugin that fails halfway registers nothing. ``registry`` is
+    the registry being built: a wrapper part keeps it to build its inner part later with
+    :meth:`Registry.build_part`.
     """
 
     registry: Registry
@@ -191,7 +220,7 @@ class PluginRegistrar:
         """Register a generator factory ``factory(latent_dim=, image_shape=, num_classes=, **options)``.
 
         ``meta`` fills :class:`~ganzoo.protocols.PartSpec` (description, conditional,
-        uses_batchnorm, reference, needs).
+        uses_batchnorm, reference, needs, batch_multiple, check_options, wraps).
         """
         self._stage("generator", PartSpec(name, factory, **meta), override)
 
@@ -224,6 +253,14 @@ class PluginRegistrar:
     def add_dataset(self, dataset: DatasetSpec, *, override: bool = False) -> None:
         """Register a :class:`~ganzoo.data.DatasetSpec`."""
         self._stage("dataset", dataset, override)
+
+    def add_logger(self, name: str, factory: Callable[[], Any], *, override: bool = False, **meta: Any) -> None:
+        """Register a logger factory ``factory()`` returning a :class:`~ganzoo.loggers.Logger` (an experiment tracker).
+
+        ``meta`` fills :class:`~ganzoo.loggers.LoggerSpec`: ``requires`` (the modules it imports,
+        checked before a run starts), ``install`` (the command that installs them), description, reference.
+        """
+        self._stage("logger", LoggerSpec(name, factory, **meta), override)
 
     def add_pretrained(self, pretrained: PretrainedSpec, *, override: bool = False) -> None:
         """Register a pretrained generator (:class:`~ganzoo.pretrained.PretrainedSpec`: a name and its pack folder).

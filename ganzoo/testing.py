@@ -23,13 +23,16 @@ Checks, per kind:
   scores; a step of the fakes along the generator loss raises their scores (a regulariser,
   which is trained as ``LOSS+NAME``, is checked on top of ``bce``); a loss that backpropagates
   through D's input gradient (the critic notes it) declares ``needs=("double_backward",)``,
-  which makes the trainer keep D uncompiled; its state, if any, survives the checkpoint
-  format (safetensors + JSON) and a rebuilt loss continues identically.
+  which makes the trainer keep D uncompiled; it draws random numbers only from the phase
+  context's stream ``ctx.rng`` (never torch's global generator); its state, if any, survives
+  the checkpoint format (safetensors + JSON) and a rebuilt loss continues identically.
 * augmentation: keeps the shape of 1- and 3-channel batches, is differentiable, draws its
   randomness only from the generator it is given, adapts (``update``) without error, and its
   state survives the checkpoint format like a loss's.
 * recipe: its parts exist and fit together, and three training steps run on a small
   synthetic dataset and leave finite weights and a checkpoint.
+* logger: it names the modules it needs and the command that installs them; its factory builds a
+  :class:`~ganzoo.loggers.Logger` without starting a tracker (no run is opened, nothing is sent).
 * pretrained: its model card names it and records the weights' sha256, which the weights file
   matches; the generator builds from the pack's configuration with the plugins installed, loads
   the weights, and draws seeded images of its dataset's shape (every class of a conditional one).
@@ -233,8 +236,14 @@ class _TinyGenerator(nn.Module):
 
 
 def _context(phase: str, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, step: int = 0, **extra) -> PhaseContext:
-    G = _TinyGenerator()
-    return PhaseContext(phase, step, step, real, None, fake, D, G, lambda n: torch.randn(n, G.latent_dim), **extra)
+    """A phase context whose every random source is seeded by ``step``: the generator's weights, the
+    latents and the loss's stream ``rng`` (torch's global generator is left alone)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(step)
+        G = _TinyGenerator()
+    latents = torch.Generator().manual_seed(10_000 + step)
+    extra.setdefault("rng", torch.Generator().manual_seed(20_000 + step))
+    return PhaseContext(phase, step, step, real, None, fake, D, G, lambda n: torch.randn(n, G.latent_dim, generator=latents), **extra)
 
 
 def _batches(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -354,7 +363,27 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
         value, stats = loss.discriminator_loss(_context("discriminator", D, real, fake, step))
         return {"value": value.detach(), **stats, "state": loss.state_dict()}
 
-    checks = [("phases and gradient directions", phases), ("declared needs", needs)]
+    def seeded():
+        """Both phases twice from the same context seeds, torch's global generator seeded differently."""
+        results = []
+        for global_seed in (1, 2):
+            torch.manual_seed(global_seed)
+            loss = spec.factory()
+            D = _LinearCritic()
+            with torch.no_grad():  # uneven weights, so that where a random draw moves a pixel matters
+                D.weight.copy_(torch.linspace(-0.2, 0.3, len(D.weight)))
+            real, fake = _batches()
+            d_loss, _ = loss.discriminator_loss(_context("discriminator", D, real, fake))
+            g_loss, _ = loss.generator_loss(_context("generator", D, real, fake.clone().requires_grad_(True)))
+            results.append(torch.stack([d_loss.detach(), g_loss.detach()]))
+        if not torch.equal(*results):
+            return (
+                "draws random numbers from torch's global generator: runs could not resume exactly nor depend on --seed; "
+                "draw them from the phase context's stream ctx.rng (e.g. torch.rand(n, generator=ctx.rng, device=ctx.real.device))"
+            )
+        return None
+
+    checks = [("phases and gradient directions", phases), ("declared needs", needs), ("randomness from ctx.rng only", seeded)]
     checks.append(("state round trip", lambda: _state_round_trip(spec.factory, run)))
     return _check_all("loss", name, checks)
 
@@ -478,6 +507,32 @@ def check_pretrained(name: str, registry: Registry | None = None) -> list[CheckR
     return _check_all("pretrained", name, [("card and sha256", card), ("loads and draws images", draws)])
 
 
+LOGGER_METHODS = ("start", "log_hyperparams", "log_metrics", "log_image", "flush", "rewind", "finalize")
+
+
+def check_logger(name: str, registry: Registry | None = None) -> list[CheckResult]:
+    """Check a registered logger: its install command, and that its factory builds the logger interface."""
+    from ganzoo.loggers import Logger
+
+    registry = registry or get_registry()
+    spec = registry.logger(name)
+
+    def install() -> str | None:
+        if isinstance(spec.requires, str) or not all(isinstance(m, str) and m for m in spec.requires):
+            return f"requires is {spec.requires!r}; it is a tuple of module names, e.g. ('aim',)"
+        return "requires names modules but install gives no command to install them" if spec.requires and not spec.install else None
+
+    def builds() -> str | None:
+        logger = spec.factory()
+        missing = [m for m in LOGGER_METHODS if not callable(getattr(logger, m, None))]
+        if missing:
+            return f"the factory returned a {type(logger).__name__} without {', '.join(missing)}"
+        overridden = type(logger).start is not Logger.start and type(logger).log_metrics is not Logger.log_metrics
+        return None if overridden or not isinstance(logger, Logger) else "it does not implement start and log_metrics"
+
+    return _check_all("logger", name, [("install command", install), ("builds the logger interface", builds)])
+
+
 CHECKERS: dict[str, Callable[..., list[CheckResult]]] = {
     "generator": check_generator,
     "discriminator": check_discriminator,
@@ -485,6 +540,7 @@ CHECKERS: dict[str, Callable[..., list[CheckResult]]] = {
     "augmentation": check_augmentation,
     "recipe": check_recipe,
     "pretrained": check_pretrained,
+    "logger": check_logger,
 }
 
 
@@ -521,6 +577,7 @@ __all__ = [
     "check_augmentation",
     "check_discriminator",
     "check_generator",
+    "check_logger",
     "check_loss",
     "check_pretrained",
     "check_recipe",

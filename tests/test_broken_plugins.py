@@ -40,6 +40,27 @@ def ganzoo_register(registry):
     registry.add_generator("flat", Flat)
 """
 
+PICKY_PART = """
+import torch
+from torch import nn
+from ganzoo import hookimpl
+
+class Picky(nn.Module):
+    def __init__(self, image_shape, num_classes=0):
+        super().__init__()
+        self.image_shape, self.num_classes = tuple(image_shape), num_classes
+        self.fc = nn.Linear(int(torch.tensor(image_shape).prod()), 1)
+
+    def forward(self, x, labels=None):
+        if len(x) > 2 and len(x) % 3:
+            raise ValueError(f"a batch of {len(x)} does not split into packs of 3")
+        return self.fc(x.flatten(1)).view(-1)
+
+@hookimpl
+def ganzoo_register(registry):
+    registry.add_discriminator("picky", Picky)
+"""
+
 
 def _distribution(root: Path, name: str, modules: dict[str, str], entry_points: dict[str, str]) -> None:
     info = root / f"{name.replace('-', '_')}-0.1.dist-info"
@@ -55,6 +76,7 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     _distribution(root, "broken-ganzoo-plugin", {"broken_at_import": BROKEN_IMPORT, "bad_registration": BAD_REGISTRATION}, {"broken-import": "broken_at_import", "bad-registration": "bad_registration"})
     _distribution(root, "flat-ganzoo-plugin", {"flat_plugin": WRONG_PART}, {"flat": "flat_plugin"})
+    _distribution(root, "picky-ganzoo-plugin", {"picky_plugin": PICKY_PART}, {"picky": "picky_plugin"})
     return root
 
 
@@ -87,3 +109,13 @@ def test_autoload_switches(site):
     assert "broken-import" not in disabled.stdout and "flat" not in disabled.stdout and "vanilla" in disabled.stdout
     only = _ganzoo(site, "plugins", GANZOO_PLUGINS="flat-ganzoo-plugin")
     assert "flat" in only.stdout and "broken-import" not in only.stdout and "vanilla" in only.stdout
+
+
+def test_an_exception_in_a_plugins_code_names_the_plugin_not_ganzoo(site, tmp_path):
+    args = ("train", "vanilla", "--data", "mnist", "--discriminator", "picky", "--steps", "2", "--batch-size", "16")
+    done = _ganzoo(site, *args, "--out", str(tmp_path / "run"), "-q")
+    assert done.returncode == 1, done.stderr
+    message = " ".join(done.stderr.split())
+    assert "plugin error: ValueError: a batch of 16 does not split into packs of 3" in message
+    assert "in Picky.forward of plugin 'picky' (distribution picky-ganzoo-plugin 0.1)" in message
+    assert "not of ganzoo" in message and "please report it" not in message and "Traceback" not in done.stderr

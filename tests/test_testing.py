@@ -15,7 +15,7 @@ BUILTINS = conformance_cases("ganzoo")
 
 def test_the_builtins_are_all_covered():
     kinds = {kind for kind, _ in BUILTINS}
-    assert kinds == {"generator", "discriminator", "loss", "augmentation", "recipe"}
+    assert kinds == {"generator", "discriminator", "loss", "augmentation", "recipe", "logger", "pretrained"}
 
 
 @pytest.mark.parametrize("kind, name", BUILTINS, ids=[f"{k}:{n}" for k, n in BUILTINS])
@@ -92,9 +92,33 @@ class GlobalRandomAugmentation:
         return images + torch.rand(len(images), 1, 1, 1)
 
 
+class TranslatedConsistency:
+    """A bCR-like regulariser: D's scores of randomly shifted reals should match its scores of the reals.
+
+    Draws its shifts from ``rng``: ctx.rng (the documented stream) or torch's global generator.
+    """
+
+    def __init__(self, weight: float = 1.0, global_rng: bool = False):
+        self.weight, self.global_rng = weight, global_rng
+
+    def _shifted(self, ctx):
+        rng = None if self.global_rng else ctx.rng
+        shifts = torch.randint(-2, 3, (2,), generator=rng, device=ctx.real.device)
+        return torch.roll(ctx.real, shifts=tuple(int(s) for s in shifts), dims=(2, 3))
+
+    def discriminator_loss(self, ctx):
+        gap = ctx.D(self._shifted(ctx)) - ctx.D(ctx.real)
+        return self.weight * gap.pow(2).mean(), {}
+
+    def generator_loss(self, ctx):
+        return ctx.fake.sum() * 0, {}
+
+
 class BadParts:
     @hookimpl
     def ganzoo_register(self, registry):
+        registry.add_loss("seeded-consistency", TranslatedConsistency, regularizer=True)
+        registry.add_loss("global-consistency", lambda weight=1.0: TranslatedConsistency(weight, global_rng=True), regularizer=True)
         registry.add_generator("wrong-shape", WrongShapeGenerator)
         registry.add_discriminator("with-sigmoid", SigmoidDiscriminator)
         registry.add_loss("backwards", BackwardsLoss)
@@ -130,6 +154,7 @@ def test_wrong_parts_fail_with_a_reason(registry, kind, name, message):
         ("loss", "undeclared-penalty", "declared needs", "does not declare needs=('double_backward',)"),
         ("loss", "forgetful", "state round trip", "different state_dict()"),
         ("augmentation", "global-random", "shapes, gradients, seeded randomness", "randomness must come only from"),
+        ("loss", "global-consistency", "randomness from ctx.rng only", "draw them from the phase context's stream ctx.rng"),
     ],
 )
 def test_the_kit_catches_undeclared_needs_lost_state_and_unseeded_randomness(registry, kind, name, check, message):
@@ -142,6 +167,10 @@ def test_a_declared_penalty_passes_the_needs_check(registry):
     assert all(r.ok for r in run_checks("loss", "declared-penalty", registry))
 
 
+def test_a_regulariser_drawing_from_ctx_rng_passes(registry):
+    assert all(r.ok for r in run_checks("loss", "seeded-consistency", registry))
+
+
 def test_cases_can_be_selected_by_plugin(registry):
     assert set(conformance_cases("bad-parts", registry)) == {
         ("generator", "wrong-shape"),
@@ -150,5 +179,7 @@ def test_cases_can_be_selected_by_plugin(registry):
         ("loss", "undeclared-penalty"),
         ("loss", "declared-penalty"),
         ("loss", "forgetful"),
+        ("loss", "seeded-consistency"),
+        ("loss", "global-consistency"),
         ("augmentation", "global-random"),
     }

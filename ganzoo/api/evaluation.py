@@ -10,7 +10,7 @@ import torch
 from ganzoo.api.model import GanModel
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
-from ganzoo.evaluate.evaluator import DEFAULT_N, DEFAULT_SPLIT, EvaluationResult, evaluate_generator, evaluate_images, load_reference
+from ganzoo.evaluate.evaluator import DEFAULT_SPLIT, EvaluationResult, evaluate_generator, evaluate_images, load_reference, protocol_n
 from ganzoo.evaluate.metrics import METRICS
 from ganzoo.registry import Registry
 
@@ -19,7 +19,7 @@ def evaluate(
     target: GanModel | torch.Tensor,
     *,
     dataset: str | None = None,
-    n: int = DEFAULT_N,
+    n: int | None = None,
     labels: Sequence[int] | torch.Tensor | None = None,
     metrics: str | tuple[str, ...] = METRICS,
     split: str = DEFAULT_SPLIT,
@@ -29,25 +29,27 @@ def evaluate(
     data_root: str | None = None,
     registry: Registry | None = None,
 ) -> EvaluationResult:
-    """FID, KID, IS, precision/recall and class coverage of a model or of images.
+    """FID, KID, IS, precision/recall and class coverage (or, on Stacked-MNIST, modes and KL) of a model or of images.
 
     ``target`` is a :class:`GanModel` (``n`` samples are drawn with latents from ``seed``,
     classes balanced when it is conditional, and compared with ``n`` images of its dataset's
     ``split``: exactly what ``ganzoo eval`` computes), or uint8 images (N, C, H, W) with the
     ``dataset`` they imitate (and, for conditional samples, the ``labels`` they were asked for,
-    which adds conditional accuracy and intra-FID). The result holds ``metrics`` and the
+    which adds conditional accuracy and intra-FID). ``n`` defaults to the dataset's protocol
+    (26,000 for ``stacked-mnist``), else 10,000. The result holds ``metrics`` and the
     ``protocol`` that produced them.
     """
     registry = registry or get_registry()
     weights = Path(feature_weights) if feature_weights is not None else None
-    options = dict(metrics=metrics, feature_extractor=feature_extractor, feature_weights=weights, n_real=n, reference_split=split)
+    options = dict(metrics=metrics, feature_extractor=feature_extractor, feature_weights=weights, reference_split=split)
     if isinstance(target, GanModel):
         if dataset is not None and dataset != target.dataset:
             raise ConfigError(f"{target.source} was trained on {target.dataset!r}; it is evaluated against that dataset, not {dataset!r}.")
         if labels is not None:
             raise ConfigError("labels are for evaluating images; a model draws its classes balanced.")
         spec, reference = load_reference(registry, target.dataset, split, data_root or target.config.data_root)
-        result = evaluate_generator(target.generator, reference, dataset=spec, n=n, seed=seed, ema=target.ema, device=str(target.device), **options)
+        n = protocol_n(spec, n)
+        result = evaluate_generator(target.generator, reference, dataset=spec, n=n, n_real=n, seed=seed, ema=target.ema, device=str(target.device), **options)
         result.protocol.update(source=target.source, step=target.step)
         return result
     if not isinstance(target, torch.Tensor) or target.dim() != 4:
@@ -59,7 +61,7 @@ def evaluate(
     if requested is not None and len(requested) != len(images):
         raise ConfigError(f"Got {len(requested)} labels for {len(images)} images; pass one per image.")
     spec, reference = load_reference(registry, dataset, split, data_root)
-    return evaluate_images(images, reference, dataset=spec, requested_labels=requested, seed=seed, **options)
+    return evaluate_images(images, reference, dataset=spec, requested_labels=requested, seed=seed, n_real=protocol_n(spec, n), **options)
 
 
 def _float_to_uint8(images: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ from ganzoo.errors import ConfigError, RunError
 from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig
 from ganzoo.train.images import make_grid
-from ganzoo.train.sampling import grid_rows
+from ganzoo.train.sampling import GRID_CLASSES, grid_labels, grid_rows
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -144,10 +144,10 @@ class GanModel:
 
     def grid_images(self, n: int = 64, *, seed: int = 0, label: int | None = None) -> tuple[torch.Tensor, int]:
         """The images of :meth:`grid` and the number per row: one row per class for a conditional model
-        without ``label`` (``n // num_classes`` each), else ``n`` images in a square-ish grid."""
+        without ``label`` (``n // num_classes`` each; at most 10 classes, spread evenly), else ``n`` images in a square-ish grid."""
         labels = None
         if self.num_classes and label is None:
-            labels = torch.arange(self.num_classes).repeat_interleave(max(1, n // self.num_classes))
+            labels = grid_labels(self.num_classes, max(1, n // min(self.num_classes, GRID_CLASSES)))
         images = self.generate(n if labels is None else len(labels), seed=seed, label=label, labels=labels)
         return images, grid_rows(self.num_classes if labels is not None else 0, len(images))
 

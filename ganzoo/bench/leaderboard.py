@@ -30,11 +30,13 @@ COLUMNS = (
     ("kid", "KID ↓", True),
     ("is", "IS ↑", False),
     ("classes_covered", "classes covered ↑", False),
+    ("modes", "modes ↑", False),
+    ("kl", "KL ↓", True),
     ("conditional_accuracy", "cond. accuracy ↑", False),
     ("intra_fid", "intra-FID ↓", True),
 )
 #: Digits shown per metric (2 by default).
-DIGITS = {"classes_covered": 1, "conditional_accuracy": 3}
+DIGITS = {"classes_covered": 1, "modes": 1, "kl": 3, "conditional_accuracy": 3}
 README_START, README_END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 LITERATURE_NOTE = (
     "These numbers are not comparable with published ones. FID, KID and IS here use ganzoo's own "
@@ -226,6 +228,8 @@ class Leaderboard:
             "classes covered counts the classes holding at least 20% of their uniform share of the samples.",
             f"- Hardware: {'; '.join(hardware)}.",
         ]
+        if any(row.summary("modes") for g in tops for row in g.rows):
+            lines.append("- Modes (Stacked-MNIST) counts the digit triples, of 1000, holding at least one sample; KL is the divergence of their distribution from uniform.")
         if any(g.protocol["evaluation"].get("feature_extractor", "").startswith("ganzoo-") for g in tops):
             lines.append(f"- {LITERATURE_NOTE}")
         if any(_key({**g.protocol, "evaluation": {}}) != _key({**settings, "evaluation": {}}) for g in tops):

@@ -7,10 +7,13 @@ Layout of ``OUT``::
     OUT/<cell id>/result.json    written last, atomically: status done or failed, metrics...
     OUT/<cell id>/samples.png    the final sample grid      (copied from run/ when done)
     OUT/<cell id>/metrics.jsonl  the training log            (copied from run/ when done)
+    OUT/mlflow.db, OUT/mlartifacts/  the MLflow store of the grid, with ``--logger mlflow``
 
 A cell with a ``done`` result is skipped; one with a checkpoint resumes from it; a failed
 cell is tried again. ``ganzoo leaderboard`` reads only the ``result.json`` files and the two
-copies beside them, so ``run/`` (checkpoints) need not be kept or committed.
+copies beside them, so ``run/`` (checkpoints) need not be kept or committed. With loggers, the
+cells of a grid are grouped so that a tracker compares them: a W&B group and an MLflow
+experiment named after OUT's folder, each run named after its cell; ``tensorboard --logdir OUT``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from ganzoo.registry import Registry
 from ganzoo.train.atomic import write_json_atomically
 from ganzoo.train.checkpoint import list_checkpoints
 from ganzoo.train.config import resolve_config
+from ganzoo.train.records import Tracking
 from ganzoo.train.run_dir import METRICS_FILE, SAMPLES_DIR
 from ganzoo.train.run_lock import RunLock
 from ganzoo.train.speed import images_per_s_of
@@ -85,11 +89,13 @@ class GridRunner:
         data_root: str | None = None,
         command: str = "",
         progress: bool = True,
+        loggers: tuple[str, ...] = (),
         on_start: Callable[[int, Cell, str], None] | None = None,
         on_finish: Callable[[int, CellOutcome], None] | None = None,
     ):
         self.registry, self.cells, self.settings, self.out = registry, cells, settings, Path(out)
         self.device, self.data_root, self.command, self.progress = device, data_root, command, progress
+        self.loggers = tuple(loggers)  # experiment trackers of every cell (registry names)
         self.on_start, self.on_finish = on_start, on_finish
         self.trainer: Trainer | None = None  # the one training now (for stop requests)
         self.stop_requested = False
@@ -194,10 +200,14 @@ class GridRunner:
         config = resolve_config(
             self.registry, cell.dataset, cell.recipe, steps=steps, seed=cell.seed, precision=settings.precision, device=self.device,
             data_root=self.data_root, log_every=max(1, steps // LOG_LINES), sample_every=steps, checkpoint_every=max(1, steps // CHECKPOINTS), keep=1,
+            logger=self.loggers,
         )  # fmt: skip
         run_dir = cell_dir / RUN_DIR
         resume = bool(list_checkpoints(run_dir))
-        self.trainer = trainer = Trainer(config, run_dir, registry=self.registry, resume=resume, overwrite=not resume, progress=self.progress)
+        tracking = Tracking(cell.id, group=self.out.resolve().name, shared_dir=self.out)
+        self.trainer = trainer = Trainer(
+            config, run_dir, registry=self.registry, resume=resume, overwrite=not resume, progress=self.progress, tracking=tracking
+        )
         trainer.setup()
         if self.stop_requested:
             trainer.request_stop()

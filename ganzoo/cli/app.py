@@ -99,6 +99,22 @@ def main_options(
     warnings.showwarning = _show_warning
 
 
+def _bug_message(error: Exception) -> str:
+    """One paragraph on an unexpected exception: a plugin's (named, with its distribution) or ganzoo's own."""
+    from ganzoo.discovery import blame
+
+    what = escape(f"{type(error).__name__}: {error}")
+    found = blame(error)
+    if found is None:
+        return f"[bold red]internal error:[/] {what}. Run again with --debug for the traceback, and please report it."
+    plugin, where = found
+    return (
+        f"[bold red]plugin error:[/] {what}, raised in {escape(where)} of plugin {plugin.name!r} (distribution "
+        f"{plugin.distribution} {plugin.version}). This is a bug or a limit of that plugin, not of ganzoo: report it to "
+        "the plugin's authors. Run again with --debug for the traceback."
+    )
+
+
 def guarded(command: Callable) -> Callable:
     """Turn ganzoo's errors into a one-paragraph message and exit code 2 (traceback with --debug)."""
 
@@ -116,10 +132,10 @@ def guarded(command: Callable) -> Callable:
         except KeyboardInterrupt:
             err.print("[bold red]interrupted[/]")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        except Exception as error:  # noqa: BLE001 - a bug: say so briefly unless --debug
+        except Exception as error:  # noqa: BLE001 - a bug: say so briefly (and whose) unless --debug
             if _state["debug"]:
                 raise
-            err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}. Run again with --debug for the traceback, and please report it.", highlight=False, soft_wrap=True)
+            err.print(_bug_message(error), highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper

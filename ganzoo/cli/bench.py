@@ -55,6 +55,11 @@ def bench(
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
     data_root: Optional[Path] = typer.Option(None, help="Folder holding the datasets. (default: $GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-run progress bar (the grid is still shown)."),
+    logger: Optional[list[str]] = typer.Option(
+        None, "--logger", metavar="NAME",
+        help="Also log every cell to this experiment tracker (repeatable; see `ganzoo list loggers`); the cells share "
+        "a W&B group and an MLflow experiment named after --out's folder.",
+    ),  # fmt: skip
 ) -> None:
     """Train and evaluate every recipe x dataset x seed; one result.json per cell in --out.
 
@@ -66,6 +71,8 @@ def bench(
     from ganzoo.bench import Budget, GridRunner, Settings, expand_grid, match_recipes
     from ganzoo.bench.grid import parse_seeds, split_list
     from ganzoo.evaluate.metrics import parse_metrics
+    from ganzoo.loggers.spec import check_installed
+    from ganzoo.options import parse_names
     from ganzoo.train.config import PRECISIONS
 
     registry = get_registry()
@@ -77,6 +84,9 @@ def bench(
     datasets = split_list(data, "--data")
     for name in datasets:
         registry.dataset(name)
+    loggers = parse_names(logger or [])
+    for name in loggers:
+        check_installed(registry.logger(name))
     seed_values = parse_seeds(seeds, seed_list)
     cells = expand_grid(match_recipes(registry, recipes), datasets, seed_values)
     command = "ganzoo bench " + shlex.join(sys.argv[2:] if len(sys.argv) > 1 and sys.argv[1] == "bench" else sys.argv[1:])
@@ -99,7 +109,7 @@ def bench(
             err.print(f"    [red]failed:[/] {outcome.result['error']}", highlight=False, soft_wrap=True)
 
     runner = GridRunner(registry, cells, settings, out_dir, device=device, data_root=str(data_root) if data_root else None,
-                        command=command, progress=not quiet, on_start=started, on_finish=finished)  # fmt: skip
+                        command=command, progress=not quiet, loggers=loggers, on_start=started, on_finish=finished)  # fmt: skip
     states = runner.check()
     for cell in cells:
         if states[cell.id] == "done":

@@ -35,6 +35,9 @@ def reading_hint(metrics: dict[str, Any]) -> str:
     covered, classes = metrics.get("classes_covered"), metrics.get("num_classes")
     if covered is not None and classes and covered <= classes // 2:
         signs.append(f"classes covered {covered}/{classes}")
+    modes, num_modes = metrics.get("modes"), metrics.get("num_modes")
+    if modes is not None and num_modes and modes <= num_modes // 2:
+        signs.append(f"modes captured {modes}/{num_modes} (KL {metrics['kl']:.2f})")
     if "is" in metrics and metrics["is"] < 1.5:
         signs.append(f"IS {metrics['is']:.2f} (1 = every sample looks alike)")
     if "precision" in metrics and "recall" in metrics and max(metrics["precision"], metrics["recall"]) < 0.05:
@@ -45,7 +48,7 @@ def reading_hint(metrics: dict[str, Any]) -> str:
             "the data yet, as usual after a short run; train longer (more --steps) before comparing FIDs."
         )
     return (
-        "How to read: lower FID and KID are better; higher IS, precision, recall and classes covered are better; "
+        "How to read: lower FID, KID and KL are better; higher IS, precision, recall, classes covered and modes captured are better; "
         "compare only numbers with the same protocol (below the line)."
     )
 
@@ -54,12 +57,14 @@ def reading_hint(metrics: dict[str, Any]) -> str:
 @guarded
 def evaluate(
     source: str = typer.Argument(..., metavar="RUN_DIR|NAME", help=SOURCE_HELP),
-    n: int = typer.Option(
-        10000, "--n", "-n",
-        help="Generated samples, and as many reference images (all of the split when it holds fewer).",
+    n: Optional[int] = typer.Option(
+        None, "--n", "-n",
+        help="Generated samples, and as many reference images (all of the split when it holds fewer). (default: the dataset's protocol: 26000 for stacked-mnist, else 10000)",
     ),  # fmt: skip
     metrics: str = typer.Option("fid,kid,is,prc", help="Comma-separated: fid, kid, is, prc (precision/recall)."),
-    feature_extractor: Optional[str] = typer.Option(None, help="ganzoo-mnist, ganzoo-fashion-mnist or inception-v3-compat. (default: the dataset's)"),
+    feature_extractor: Optional[str] = typer.Option(
+        None, help="ganzoo-mnist, ganzoo-fashion-mnist, their -per-channel variants or inception-v3-compat. (default: the dataset's)"
+    ),
     feature_weights: Optional[Path] = typer.Option(None, help="Weights file of the extractor (.safetensors or a plain .pth state dict; Inception: its torch hub file)."),
     split: str = typer.Option("test", help="Reference split of the model's dataset."),
     seed: int = typer.Option(0, help="Seed of the latents."),
@@ -68,6 +73,7 @@ def evaluate(
 ) -> None:
     """Compute FID, KID, IS, precision/recall and mode coverage of a run's newest checkpoint or a pretrained generator.
 
+    On stacked-mnist it also counts the modes captured (of 1000) and their KL divergence from uniform.
     A run's results are also appended to RUN_DIR/evaluations.jsonl."""
     from ganzoo.api.evaluation import evaluate as evaluate_model
     from ganzoo.api.model import load
@@ -76,7 +82,8 @@ def evaluate(
 
     chosen = parse_metrics(metrics)
     model = load(source, ema=ema)  # bad input fails here, before "evaluating ..." is printed
-    with Heartbeat(f"evaluating {source} on {n} samples", console=err, enabled=not as_json):
+    count = f"{n} samples" if n else "its dataset's number of samples"
+    with Heartbeat(f"evaluating {source} on {count}", console=err, enabled=not as_json):
         result = evaluate_model(
             model, n=n, split=split, seed=seed, metrics=chosen, feature_extractor=feature_extractor, feature_weights=feature_weights
         )

@@ -28,6 +28,10 @@ def _details(entry: Entry) -> str:
         return f"regulariser: use as LOSS+{value.name}"
     if entry.kind == "augmentation":
         return "real and fake images, before D"
+    if entry.kind == "logger":
+        from ganzoo.loggers.spec import missing_modules
+
+        return f"not installed: {value.install}" if missing_modules(value) else "installed"
     if entry.kind == "pretrained":
         return f"{value.recipe or 'custom'} on {value.dataset}" + ("" if value.sha256 else " (no sha256)")
     conditional = getattr(value, "conditional", False)
@@ -66,7 +70,7 @@ def list_entries(
         "name, type, default (and the recipe's value).",
     ),  # fmt: skip
 ) -> None:
-    """List registered generators, discriminators, losses, augmentations, recipes, datasets and pretrained generators, or a part's options."""
+    """List registered generators, discriminators, losses, augmentations, recipes, datasets, loggers and pretrained generators, or a part's options."""
     if options is not None:  # options come from the factories' signatures: this needs the plugins' code
         _list_options(options, kind)
         return

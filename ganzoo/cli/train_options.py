@@ -29,10 +29,13 @@ def _describe_default(option: Option) -> str:
 
 
 def _cli_type(option: Option) -> type:
-    """The Python type typer parses the flag's text into (a ``parse`` option takes the raw text)."""
+    """The Python type typer parses the flag's text into (a ``parse`` option takes the raw text,
+    a ``tuple[str, ...]`` option is a repeatable flag: the list of its texts)."""
+    hint = typing.get_type_hints(TrainingOptions)[option.name]
+    if typing.get_origin(hint) is tuple and typing.get_args(hint)[-1] is Ellipsis:
+        return list[str]
     if option.spec.parse is not None:
         return str
-    hint = typing.get_type_hints(TrainingOptions)[option.name]
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     return args[0] if args else hint
 

@@ -1,4 +1,4 @@
-"""The built-in datasets (MNIST, Fashion-MNIST), registered through the ``ganzoo`` entry points."""
+"""The built-in datasets (MNIST, Fashion-MNIST, Stacked-MNIST, CIFAR-10, image folders), registered through the ``ganzoo`` entry points."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ganzoo.data.cifar import load_cifar10
 from ganzoo.data.dataset import DatasetSpec, ImageDataset
 from ganzoo.data.folder import FOLDER
 from ganzoo.data.download import RemoteFile, ensure_files
+from ganzoo.data.stacked import stacked_mnist_spec
 from ganzoo.data.idx import read_idx_images, read_idx_labels
 from ganzoo.errors import DataError
 from ganzoo.hookspecs import hookimpl
@@ -79,5 +80,6 @@ CIFAR10 = DatasetSpec(
 def ganzoo_register(registry):
     registry.add_dataset(MNIST)
     registry.add_dataset(FASHION_MNIST)
+    registry.add_dataset(stacked_mnist_spec(MNIST))
     registry.add_dataset(CIFAR10)
     registry.add_dataset(FOLDER)

@@ -84,6 +84,12 @@ class DatasetSpec:
     description: str = ""
     splits: tuple[str, ...] = field(default=SPLITS)
     feature_extractor: str | None = None  # the evaluator's default feature extractor for this data
+    #: For data whose classes are read channel by channel (Stacked-MNIST): the domain classifier
+    #: (an extractor name, e.g. ``ganzoo-mnist``) that reads each channel. An image's mode is its
+    #: channels' classes read as one number, first channel most significant (3 digits -> 0..999);
+    #: the evaluator then counts modes and their KL divergence from uniform instead of classes.
+    mode_reader: str | None = None
+    eval_n: int | None = None  # samples its evaluation protocol draws (Stacked-MNIST: 26,000); None: ganzoo's default
     #: For a parametrised dataset registered as ``NAME`` and used as ``NAME:ARGUMENT`` (e.g.
     #: ``folder:PATH``): builds the concrete spec from ARGUMENT. ``None`` for plain datasets.
     parametrize: Callable[[str], "DatasetSpec"] | None = None

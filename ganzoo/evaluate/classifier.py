@@ -50,9 +50,14 @@ def to_classifier_input(images: torch.Tensor) -> torch.Tensor:
     return x / 127.5 - 1.0
 
 
+#: A domain extractor that reads each channel on its own ends in this (``ganzoo-mnist-per-channel``).
+PER_CHANNEL = "-per-channel"
+
+
 def weights_file(extractor: str) -> Path:
-    """The shipped weights of a domain extractor (``ganzoo-mnist`` -> mnist-classifier.safetensors)."""
-    return WEIGHTS_DIR / f"{extractor.removeprefix('ganzoo-')}-classifier.safetensors"
+    """The shipped weights of a domain extractor (``ganzoo-mnist`` and ``ganzoo-mnist-per-channel`` ->
+    mnist-classifier.safetensors)."""
+    return WEIGHTS_DIR / f"{extractor.removesuffix(PER_CHANNEL).removeprefix('ganzoo-')}-classifier.safetensors"
 
 
 def sha256_file(path: Path) -> str:

@@ -18,10 +18,13 @@ from ganzoo.evaluate.classifier import load_classifier
 from ganzoo.evaluate.coverage import classify, coverage_metrics
 from ganzoo.evaluate.extractors import DOMAIN_EXTRACTORS, INCEPTION, available_extractors, extractor_identity
 from ganzoo.evaluate.metrics import METRICS, cache_name, compute_fidelity, parse_metrics
+from ganzoo.evaluate.modes import mode_metrics, read_modes
 from ganzoo.registry import Registry
 
 DEFAULT_N = 10_000
 DEFAULT_SPLIT = "test"
+#: Intra-FID is computed for at most this many classes (Stacked-MNIST's 1000 modes would hold ~26 samples each).
+INTRA_FID_MAX_CLASSES = 100
 
 
 def default_cache_dir() -> Path:
@@ -69,7 +72,10 @@ def evaluate_images(
     """Compare uint8 images (N, C, H, W) with a reference split through torch-fidelity.
 
     ``requested_labels`` (for conditional samples) adds conditional accuracy; with a domain
-    extractor the class histogram and the number of classes covered are reported as well.
+    extractor the class histogram and the number of classes covered are reported as well. For
+    a dataset whose modes are read channel by channel (``DatasetSpec.mode_reader``,
+    Stacked-MNIST) the modes captured and their KL divergence from uniform replace the class
+    coverage (see :mod:`ganzoo.evaluate.modes`).
     """
     metrics = parse_metrics(metrics)
     extractor = feature_extractor or default_extractor(dataset, reference.image_shape[0])
@@ -90,9 +96,11 @@ def evaluate_images(
     }
     cache_dir = cache_dir or default_cache_dir()
     values = compute_fidelity(fake, real, metrics, extractor, cache_name(protocol), cache_dir, feature_weights, device, seed=seed)
-    if "fid" in metrics and requested_labels is not None and reference.labels is not None:
+    if "fid" in metrics and requested_labels is not None and reference.labels is not None and reference.num_classes <= INTRA_FID_MAX_CLASSES:
         values.update(intra_fid(fake, requested_labels, reference, protocol, cache_dir, feature_weights, device, seed))
-    if extractor in DOMAIN_EXTRACTORS and reference.num_classes:
+    if dataset.mode_reader:
+        values.update(mode_metrics(read_modes(load_classifier(dataset.mode_reader), fake), reference.num_classes, requested_labels))
+    elif extractor in DOMAIN_EXTRACTORS and reference.num_classes:
         predicted = classify(load_classifier(extractor, feature_weights), fake)
         values.update(coverage_metrics(predicted, reference.num_classes, requested_labels))
     return EvaluationResult(values, protocol)
@@ -127,6 +135,11 @@ def intra_fid(
         per_class.append(fid["fid"])
     measured = [v for v in per_class if v is not None]
     return {"intra_fid": sum(measured) / len(measured) if measured else float("nan"), "intra_fid_per_class": per_class}
+
+
+def protocol_n(spec: DatasetSpec, n: int | None) -> int:
+    """``n`` samples, or the dataset's protocol's count (Stacked-MNIST: 26,000), or ganzoo's default."""
+    return n if n is not None else spec.eval_n or DEFAULT_N
 
 
 def balanced_labels(n: int, num_classes: int) -> torch.Tensor:

@@ -5,6 +5,11 @@ torch-fidelity feeds extractors uint8 batches of shape (B, 3, H, W). The domain 
 turn them into the classifier's input (mean of the channels, resized to 28x28, scaled to
 [-1, 1]) and return the 128-d penultimate features (used by FID, KID and
 precision/recall) and the logits (used by the Inception Score).
+
+Their ``-per-channel`` variants (``ganzoo-mnist-per-channel``, Stacked-MNIST's default) read
+each channel as an image of its own: the features are the three channels' features side by
+side (384-d), and the logits those of the 1000 channel-class triples (the sum of the channels'
+log-probabilities), so the Inception Score counts the 1000 modes.
 """
 
 from __future__ import annotations
@@ -18,9 +23,10 @@ import torch
 from ganzoo.compat import import_torchvision_module
 from ganzoo.errors import ConfigError
 from ganzoo.evaluate.classifier import INPUT_SIZE as DOMAIN_INPUT_SIZE
-from ganzoo.evaluate.classifier import load_classifier, sha256_file, to_classifier_input, weights_file
+from ganzoo.evaluate.classifier import PER_CHANNEL, load_classifier, sha256_file, to_classifier_input, weights_file
 
 DOMAIN_EXTRACTORS = ("ganzoo-mnist", "ganzoo-fashion-mnist")
+PER_CHANNEL_EXTRACTORS = tuple(name + PER_CHANNEL for name in DOMAIN_EXTRACTORS)
 INCEPTION = "inception-v3-compat"
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 INCEPTION_INPUT_SIZE = 299
@@ -58,11 +64,26 @@ def _domain_extractor_class():
             return torch.zeros(1, 3, DOMAIN_INPUT_SIZE, DOMAIN_INPUT_SIZE, dtype=torch.uint8)
 
         def forward(self, x):
-            features, logits = self.classifier(to_classifier_input(x))
+            features, logits = self.read(x)
             provided = {"features": features.double(), "logits_unbiased": logits.double()}
             return tuple(provided[name] for name in self.features_list)
 
-    return DomainFeatureExtractor
+        def read(self, x):
+            return self.classifier(to_classifier_input(x))
+
+    class PerChannelFeatureExtractor(DomainFeatureExtractor):
+        """A ganzoo domain classifier reading each channel as an image: features side by side, logits of the class tuples."""
+
+        def read(self, x):
+            features, log_p = [], None
+            for channel in range(x.shape[1]):
+                f, logits = self.classifier(to_classifier_input(x[:, channel : channel + 1]))
+                features.append(f)
+                step = logits.log_softmax(dim=1)
+                log_p = step if log_p is None else (log_p[:, :, None] + step[:, None, :]).flatten(1)
+            return torch.cat(features, dim=1), log_p
+
+    return DomainFeatureExtractor, PerChannelFeatureExtractor
 
 
 def register_extractors() -> None:
@@ -71,16 +92,17 @@ def register_extractors() -> None:
     if _registered:
         return
     registry = import_torchvision_module("torch_fidelity.registry")
-    cls = _domain_extractor_class()
-    for name in DOMAIN_EXTRACTORS:
-        if name not in registry.FEATURE_EXTRACTORS_REGISTRY:
-            registry.register_feature_extractor(name, cls)
+    whole, per_channel = _domain_extractor_class()
+    for names, cls in ((DOMAIN_EXTRACTORS, whole), (PER_CHANNEL_EXTRACTORS, per_channel)):
+        for name in names:
+            if name not in registry.FEATURE_EXTRACTORS_REGISTRY:
+                registry.register_feature_extractor(name, cls)
     _registered = True
 
 
 def available_extractors() -> tuple[str, ...]:
     """Names accepted by ``--feature-extractor``."""
-    return (*DOMAIN_EXTRACTORS, INCEPTION)
+    return (*DOMAIN_EXTRACTORS, *PER_CHANNEL_EXTRACTORS, INCEPTION)
 
 
 def inception_weights(path: Path | None) -> Path:
@@ -124,7 +146,7 @@ def safe_inception_copy(path: Path) -> Path:
 
 def extractor_identity(name: str, weights: Path | None = None) -> dict[str, object]:
     """What the protocol records about an extractor: name, weights file hash, input size."""
-    if name in DOMAIN_EXTRACTORS:
+    if name in DOMAIN_EXTRACTORS or name in PER_CHANNEL_EXTRACTORS:
         path = Path(weights) if weights else weights_file(name)
         return {"feature_extractor": name, "feature_weights_sha256": sha256_file(path), "extractor_input_size": DOMAIN_INPUT_SIZE}
     if name == INCEPTION:

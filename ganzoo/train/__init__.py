@@ -6,8 +6,8 @@ The names below are imported on first use, so that a light submodule (``ganzoo.t
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ganzoo.lazy import lazy_names
+
 
 _LAZY = {
     "TrainConfig": "ganzoo.train.config",
@@ -18,10 +18,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'ganzoo.train' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
 __all__ = ["TrainConfig", "TrainResult", "Trainer", "TrainingDiverged", "resolve_config"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -12,6 +13,7 @@ from ganzoo.errors import PluginError
 from ganzoo.protocols import Augmentation, Loss
 from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig
+from ganzoo.train.part_options import batch_multiple
 
 
 @dataclass(frozen=True)
@@ -31,37 +33,33 @@ def shapes_for(config: TrainConfig, dataset: DatasetSpec) -> Shapes:
     return Shapes(image_shape, dataset.num_classes if config.conditional else 0, config.latent_dim)
 
 
-def _call(kind: str, name: str, factory, **kwargs):
-    try:
-        return factory(**kwargs)
-    except (TypeError, ValueError) as error:
-        raise PluginError(f"Could not build {kind} {name!r} with {kwargs}: {error}") from error
-
-
 def build_generator(registry: Registry, config: TrainConfig, shapes: Shapes) -> nn.Module:
     """The generator of ``config``; checks the protocol's attributes and output shape."""
-    spec = registry.generator(config.generator)
-    model = _call(
-        "generator", spec.name, spec.factory, latent_dim=shapes.latent_dim, image_shape=shapes.image_shape, num_classes=shapes.num_classes, **config.generator_options
+    model = registry.build_part(
+        "generator", config.generator, latent_dim=shapes.latent_dim, image_shape=shapes.image_shape, num_classes=shapes.num_classes, **config.generator_options
     )
-    check_generator(model, spec.name, shapes)
+    check_generator(model, config.generator, shapes)
     return model
 
 
 def build_discriminator(registry: Registry, config: TrainConfig, shapes: Shapes) -> nn.Module:
-    """The discriminator of ``config``; checks the protocol's attributes and output shape."""
-    spec = registry.discriminator(config.discriminator)
-    model = _call("discriminator", spec.name, spec.factory, image_shape=shapes.image_shape, num_classes=shapes.num_classes, **config.discriminator_options)
-    check_discriminator(model, spec.name, shapes)
+    """The discriminator of ``config``; checks the protocol's attributes and output shape.
+
+    The shape probe feeds it a batch it can take: 2 images, or the smallest multiple of its
+    declared batch requirement (``PartSpec.batch_multiple``, e.g. a pack of 3) that holds 2.
+    """
+    options = config.discriminator_options
+    model = registry.build_part("discriminator", config.discriminator, image_shape=shapes.image_shape, num_classes=shapes.num_classes, **options)
+    batch = math.lcm(2, batch_multiple(registry.discriminator(config.discriminator), options))
+    check_discriminator(model, config.discriminator, shapes, batch)
     return model
 
 
 def build_loss(registry: Registry, config: TrainConfig) -> Loss:
     """The loss of ``config``; checks that it has both phases."""
-    spec = registry.loss(config.loss)
-    loss = _call("loss", spec.name, spec.factory, **config.loss_options)
+    loss = registry.build_part("loss", config.loss, **config.loss_options)
     if not isinstance(loss, Loss):
-        raise PluginError(f"Loss {spec.name!r} built a {type(loss).__name__} without discriminator_loss() and generator_loss().")
+        raise PluginError(f"Loss {config.loss!r} built a {type(loss).__name__} without discriminator_loss() and generator_loss().")
     return loss
 
 
@@ -70,7 +68,7 @@ def build_augmentation(registry: Registry, config: TrainConfig) -> Augmentation 
     if config.augment is None:
         return None
     spec = registry.augmentation(config.augment)
-    augmentation = _call("augmentation", spec.name, spec.factory, **config.augment_options)
+    augmentation = registry.build_part("augmentation", config.augment, **config.augment_options)
     if not callable(augmentation):
         built = type(augmentation).__name__
         raise PluginError(f"Augmentation {spec.name!r} built a {built}, which cannot be called on images.")
@@ -110,13 +108,13 @@ def check_generator(model: nn.Module, name: str, shapes: Shapes) -> None:
         raise PluginError(f"Generator {name!r} returned images of shape {tuple(out.shape)}; expected {(2, *shapes.image_shape)}.")
 
 
-def check_discriminator(model: nn.Module, name: str, shapes: Shapes) -> None:
-    """Raise PluginError unless ``model`` honours the Discriminator contract for ``shapes``."""
+def check_discriminator(model: nn.Module, name: str, shapes: Shapes, batch: int = 2) -> None:
+    """Raise PluginError unless ``model`` honours the Discriminator contract for ``shapes`` on a probe of ``batch`` images."""
     _check_attributes(model, f"Discriminator {name!r}", {"image_shape": shapes.image_shape, "num_classes": shapes.num_classes})
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        out = model(torch.zeros(2, *shapes.image_shape), _probe_labels(shapes, 2))
+        out = model(torch.zeros(batch, *shapes.image_shape), _probe_labels(shapes, batch))
     model.train(was_training)
-    if tuple(out.shape) != (2,):
-        raise PluginError(f"Discriminator {name!r} returned scores of shape {tuple(out.shape)}; expected (2,) — one raw score per image.")
+    if tuple(out.shape) != (batch,):
+        raise PluginError(f"Discriminator {name!r} returned scores of shape {tuple(out.shape)}; expected ({batch},) — one raw score per image.")

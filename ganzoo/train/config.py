@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import ConfigError, GanzooWarning
+from ganzoo.loggers.spec import check_installed
 from ganzoo.options import ON_NAN, PRECISIONS, add_options, check_option, identity_options, training_options
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
-from ganzoo.train.part_options import PARTS, SETTABLE, check_part_options, keep_accepted, part_spec
+from ganzoo.train.part_options import PARTS, SETTABLE, batch_multiple, check_part_options, inner_part, keep_accepted, part_spec
 
 __all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "replace", "resolve_config", "run_identity", "validate_config"]
 
@@ -43,7 +44,7 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every field."""
         data = asdict(self)
-        data["betas"] = list(self.betas)
+        data["betas"], data["logger"] = list(self.betas), list(self.logger)
         return data
 
     @classmethod
@@ -57,7 +58,7 @@ class TrainConfig:
             config = cls(**data)
         except TypeError as error:
             raise ConfigError(f"The configuration is incomplete: {error}.") from error
-        config.betas = tuple(config.betas)
+        config.betas, config.logger = tuple(config.betas), tuple(config.logger)
         return config
 
     @classmethod
@@ -116,7 +117,7 @@ def resolve_config(
             # a recipe's options were written for its own part: keep those a replacement accepts
             if overrides.get(part, values[part]) != values[part] and f"{part}_options" not in overrides:
                 spec = part_spec(registry, part, overrides[part])
-                values[f"{part}_options"] = keep_accepted(part, spec, values[f"{part}_options"], f"recipe {base.name!r}")
+                values[f"{part}_options"] = _replacement_options(registry, part, spec, values, (part_options or {}).get(part, {}), base.name)
         values.update(overrides)
         for part, options in (part_options or {}).items():
             if part not in SETTABLE:
@@ -125,10 +126,26 @@ def resolve_config(
         config = TrainConfig(dataset=dataset, recipe=recipe if isinstance(recipe, str) else None, **values)
         if isinstance(config.betas, list):
             config.betas = tuple(config.betas)
+        if isinstance(config.logger, list):
+            config.logger = tuple(config.logger)
         validate_config(registry, config)
     for warning in held:
         warnings.warn(warning.message, warning.category, stacklevel=2)
     return config
+
+
+def _replacement_options(registry: Registry, part: str, spec, values: dict[str, Any], sets: dict[str, Any], recipe: str) -> dict[str, Any]:
+    """The options a part that replaces the recipe's own starts from.
+
+    Those of the recipe's part that the replacement accepts; a wrapper (``pacgan``) wraps the
+    recipe's part unless ``--set PART.inner=`` names another, and passes it the recipe's options.
+    """
+    source = f"recipe {recipe!r}"
+    if spec.wraps != part:
+        return keep_accepted(part, spec, values[f"{part}_options"], source)
+    inner = sets.get("inner", values[part])
+    kept = values[f"{part}_options"] if inner == values[part] else keep_accepted(part, part_spec(registry, part, inner), values[f"{part}_options"], source)
+    return {"inner": values[part], **kept}
 
 
 def validate_config(registry: Registry, config: TrainConfig) -> None:
@@ -139,24 +156,32 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
         from ganzoo.evaluate.metrics import parse_metrics
 
         parse_metrics(config.eval_metrics)
+    for name in config.logger:  # an unknown logger or a tracker that is not installed: refused before anything runs
+        check_installed(registry.logger(name))
     if config.limit and config.limit < config.batch_size:
         raise ConfigError(f"--limit must be 0 (all images) or at least --batch-size ({config.batch_size}); got {config.limit!r}.")
 
     data = registry.dataset(config.dataset)
     parts = {part: part_spec(registry, part, getattr(config, part)) for part in PARTS}
     for kind, spec in parts.items():
-        check_part_options(kind, spec, getattr(config, f"{kind}_options"))
+        check_part_options(kind, spec, getattr(config, f"{kind}_options"), registry)
+    _check_batch(parts, config)
+    checked = [(kind, spec, "") for kind, spec in parts.items()]
+    for kind, spec in parts.items():  # a wrapper's inner part must fit the run as well
+        inner = inner_part(registry, spec, getattr(config, f"{kind}_options"))
+        if inner is not None:
+            checked.append((kind, inner[0], f" (inside {spec.name!r})"))
     if config.conditional:
         _check(
             data.num_classes > 0,
             f"This run is conditional (class labels are fed to the networks) but dataset {config.dataset!r} has no labels. "
             "Choose a labelled dataset or an unconditional recipe.",
         )
-    for kind, spec in parts.items():
+    for kind, spec, where in checked:
         if spec.conditional is True and not config.conditional:
-            raise ConfigError(f"The {kind} {spec.name!r} needs class labels, but this run is unconditional. Use a conditional recipe or add --conditional.")
+            raise ConfigError(f"The {kind} {spec.name!r}{where} needs class labels, but this run is unconditional. Use a conditional recipe or add --conditional.")
         if spec.conditional is False and config.conditional and kind != "loss":
-            raise ConfigError(f"The {kind} {spec.name!r} cannot use class labels, but this run is conditional. Choose a {kind} that accepts labels (see `ganzoo list {kind}s`).")
+            raise ConfigError(f"The {kind} {spec.name!r}{where} cannot use class labels, but this run is conditional. Choose a {kind} that accepts labels (see `ganzoo list {kind}s`).")
     if parts["loss"].regularizer:
         raise ConfigError(f"{config.loss!r} is a regulariser: add it to a loss, e.g. --loss bce+{config.loss}.")
     if config.augment is not None:
@@ -165,13 +190,27 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
         listed = ", ".join(f"{k}={v!r}" for k, v in config.augment_options.items())
         raise ConfigError(f"Augmentation options ({listed}) were given, but this run has no augmentation: add --augment NAME (see `ganzoo list augmentations`).")
     penalty = "double_backward" in parts["loss"].needs
-    if penalty and parts["discriminator"].uses_batchnorm:
+    if penalty and any(spec.uses_batchnorm for kind, spec, _ in checked if kind == "discriminator"):
         warnings.warn(
             f"Loss {config.loss!r} penalises the critic's per-sample gradients, but discriminator {config.discriminator!r} uses BatchNorm, "
             "which mixes samples and makes that penalty invalid (Gulrajani et al. 2017, sec. 4). Training continues; prefer a critic without BatchNorm.",
             GanzooWarning,
             stacklevel=2,
         )
+
+
+def _check_batch(parts: dict, config: TrainConfig) -> None:
+    """Refuse a batch size that a part cannot split (``PartSpec.batch_multiple``, e.g. a packing discriminator's pack)."""
+    for kind, spec in parts.items():
+        options = getattr(config, f"{kind}_options")
+        multiple = batch_multiple(spec, options)
+        if multiple > 1 and config.batch_size % multiple:
+            above = -(-config.batch_size // multiple) * multiple
+            raise ConfigError(
+                f"The {kind} {spec.name!r} needs batches of a multiple of {multiple} images (its options: "
+                f"{', '.join(f'{k}={v!r}' for k, v in options.items()) or 'defaults'}); --batch-size is {config.batch_size}. "
+                f"Choose a multiple of {multiple}, e.g. --batch-size {above}."
+            )
 
 
 def _check(condition: bool, message: str) -> None:

@@ -107,8 +107,49 @@ def accepted_list(kind: str, spec: PartSpec) -> str:
     return f"{kind} {spec.name!r} accepts: " + ", ".join(o.describe() for o in options.values())
 
 
-def check_part_options(kind: str, spec: PartSpec, values: dict[str, Any]) -> None:
-    """Raise ConfigError when ``values`` names an option the factory lacks or has a value of the wrong type."""
+def option_values(spec: PartSpec, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` over the factory's defaults: every option the part will be built with."""
+    options, _ = part_options(spec)
+    return {**{o.name: o.default for o in options.values() if not o.required}, **values}
+
+
+def inner_part(registry: Registry, spec: PartSpec, values: dict[str, Any]) -> tuple[PartSpec, dict[str, Any]] | None:
+    """For a wrapper (``spec.wraps``): the wrapped part's entry and the options passed on to it; else None.
+
+    The wrapped part is named by the wrapper's ``inner`` option; every option the wrapper's
+    factory does not name itself goes to it.
+    """
+    if spec.wraps is None:
+        return None
+    own, _ = part_options(spec)
+    name = option_values(spec, values).get("inner")
+    if not isinstance(name, str):
+        raise ConfigError(f"The {spec.wraps} {spec.name!r} wraps another {spec.wraps}: name it with --set {spec.wraps}.inner=NAME (see `ganzoo list {spec.wraps}s`).")
+    return part_spec(registry, spec.wraps, name), {k: v for k, v in values.items() if k not in own}
+
+
+def batch_multiple(spec: PartSpec, values: dict[str, Any]) -> int:
+    """The number every batch this part sees must be a multiple of (1 when it declares none)."""
+    if spec.batch_multiple is None:
+        return 1
+    return int(spec.batch_multiple(option_values(spec, values)))
+
+
+def check_part_options(kind: str, spec: PartSpec, values: dict[str, Any], registry: Registry | None = None) -> None:
+    """Raise ConfigError when ``values`` names an option the factory lacks, has a value of the wrong type,
+    or one the part's ``check_options`` refuses; with ``registry``, a wrapper's inner part is checked too."""
+    _check_names_and_types(kind, spec, values)
+    if spec.check_options is not None:
+        try:
+            spec.check_options(option_values(spec, values))
+        except ValueError as error:
+            raise ConfigError(f"{kind.capitalize()} {spec.name!r}: {error}. {accepted_list(kind, spec).capitalize()}.") from error
+    inner = inner_part(registry, spec, values) if registry is not None else None
+    if inner is not None:
+        check_part_options(spec.wraps, *inner, registry)
+
+
+def _check_names_and_types(kind: str, spec: PartSpec, values: dict[str, Any]) -> None:
     options, open_ended = part_options(spec)
     unknown = sorted(set(values) - set(options))
     if unknown and not open_ended:

@@ -1,4 +1,4 @@
-"""A run directory on disk: config.json, metrics.jsonl, samples/, checkpoints/."""
+"""A run directory on disk: config.json, metrics.jsonl, samples/, checkpoints/, trackers/."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ from ganzoo.train.storage import storage_guard, unwritable_output
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.jsonl"
 SAMPLES_DIR = "samples"
-_OWNED = (CONFIG_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR)
+TRACKERS_DIR = "trackers"  # the loggers' files (TensorBoard events, W&B offline runs) and their state.json
+_OWNED = (CONFIG_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR, TRACKERS_DIR)
 
 
 def is_run(path: Path) -> bool:

@@ -17,15 +17,26 @@ from ganzoo.train.config import TrainConfig
 from ganzoo.train.run_dir import open_existing_run
 
 
+#: A grid shows at most this many classes, one row each (Stacked-MNIST's 1000 modes: 000, 111, ..., 999).
+GRID_CLASSES = 10
+
+
+def grid_classes(num_classes: int) -> torch.Tensor:
+    """The classes a grid shows: all of them, or ``GRID_CLASSES`` spread evenly from the first to the last."""
+    if num_classes <= GRID_CLASSES:
+        return torch.arange(num_classes)
+    return torch.linspace(0, num_classes - 1, GRID_CLASSES).round().long()
+
+
 def grid_labels(num_classes: int, per_class: int) -> torch.Tensor:
-    """Labels for a grid with one row per class: 0,0,...,1,1,... (``per_class`` each)."""
-    return torch.arange(num_classes).repeat_interleave(per_class)
+    """Labels for a grid with one row per shown class (:func:`grid_classes`): ``per_class`` of each."""
+    return grid_classes(num_classes).repeat_interleave(per_class)
 
 
 def grid_rows(num_classes: int, count: int) -> int:
-    """Images per grid row: ``count / num_classes`` for class rows, else a square-ish grid."""
+    """Images per grid row: ``count`` over the shown classes for class rows, else a square-ish grid."""
     if num_classes:
-        return max(1, count // num_classes)
+        return max(1, count // min(num_classes, GRID_CLASSES))
     return max(1, int(math.ceil(math.sqrt(count))))
 
 

@@ -36,7 +36,8 @@ from ganzoo.train.atomic import write_json_atomically
 from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.profiler import PhaseTimer
 from ganzoo.train.progress import TrainingProgress
-from ganzoo.train.run_dir import SAMPLES_DIR, MetricsLog, check_new_run, prepare_new_run, write_config
+from ganzoo.train.records import RunRecords, Tracking
+from ganzoo.train.run_dir import SAMPLES_DIR, check_new_run, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
 from ganzoo.train.sampling import grid_labels, grid_rows
 from ganzoo.train.speed import TrainingClock, format_duration
@@ -121,6 +122,7 @@ class Trainer:
 
     ``resume=True`` continues from the run directory's newest intact checkpoint; otherwise
     the directory must be new or empty (``overwrite=True`` replaces a previous run's files).
+    ``tracking`` names the run in the trackers of ``config.logger`` and groups it with others.
     """
 
     def __init__(
@@ -133,6 +135,7 @@ class Trainer:
         overwrite: bool = False,
         progress: bool = True,
         callbacks: tuple[StepCallback, ...] = (),
+        tracking: Tracking | None = None,
     ):
         self.config = config
         self.run_dir = Path(run_dir)
@@ -141,6 +144,7 @@ class Trainer:
         self.overwrite = overwrite
         self.show_progress = progress
         self.callbacks = list(callbacks)
+        self.tracking = tracking
         self.stop_requested = False
         self.rollbacks = 0
         self.strategy: SingleProcess | None = None
@@ -195,6 +199,7 @@ class Trainer:
         self.batcher = DeviceBatcher(dataset, config.batch_size, self.device, seed=self._rank_seed(0), channels_last=config.channels_last)
         self.latent_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(1))
         self.augment_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(3))
+        self.loss_rng = torch.Generator(device=self.device).manual_seed(self._rank_seed(4))
         fixed = torch.Generator().manual_seed(config.seed + 2)
         self.fixed_labels = grid_labels(self.shapes.num_classes, per_class=8) if self.shapes.num_classes else None
         count = len(self.fixed_labels) if self.fixed_labels is not None else 64
@@ -203,7 +208,8 @@ class Trainer:
             self.fixed_labels = self.fixed_labels.to(self.device)
         self.run_lock = hold_run_lock(self.run_dir)  # one writer per run: a second is refused (rank 0 holds it)
         try:
-            self.metrics = MetricsLog(self.run_dir)
+            loggers = {name: self.registry.logger(name).factory() for name in config.logger} if strategy.is_main else {}
+            self.records = RunRecords(self.run_dir, loggers, self.tracking)  # metrics.jsonl and the trackers: rank 0 only
             if self.resume:
                 self._restore()
             elif strategy.is_main:  # only now, with data loaded and networks built, is the directory touched
@@ -217,7 +223,7 @@ class Trainer:
         self.startup_s = time.perf_counter() - started
 
     def _rank_seed(self, stream: int, step: int = 0) -> int:
-        """Seed of a random stream (0 data order, 1 latents, 3 augmentation) for this process.
+        """Seed of a random stream (0 data order, 1 latents, 3 augmentation, 4 loss) for this process.
 
         Rank 0 of a fresh run uses seed + stream."""
         rank = self.strategy.rank if self.strategy else 0
@@ -239,6 +245,7 @@ class Trainer:
         """Everything needed to continue exactly: weights, optimisers, data order, RNGs, scalers, part state."""
         rng = {"torch": torch.get_rng_state(), "latent": self.latent_rng.get_state()}
         rng["augment"] = self.augment_rng.get_state()
+        rng["loss"] = self.loss_rng.get_state()
         if self.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         state = {
@@ -273,6 +280,7 @@ class Trainer:
         if strategy.is_main:
             meta = {"identity": self._identity(), "world_size": strategy.world_size, "ranks_agree": agree}
             weights = save_checkpoint(self.run_dir, self.step, self.state_dict(), meta, keep=self.config.keep).weights
+            self.records.checkpoint(self.step)
         strategy.barrier()
         return weights
 
@@ -309,15 +317,18 @@ class Trainer:
             self.latent_rng.set_state(state["rng"]["latent"])
             if "augment" in state["rng"]:
                 self.augment_rng.set_state(state["rng"]["augment"])
+            if "loss" in state["rng"]:
+                self.loss_rng.set_state(state["rng"]["loss"])
             if "cuda" in state["rng"] and self.device.type == "cuda":
                 torch.cuda.set_rng_state(state["rng"]["cuda"], self.device)
         else:
             self.batcher.generator.manual_seed(self._rank_seed(0, step))
             self.latent_rng.manual_seed(self._rank_seed(1, step))
             self.augment_rng.manual_seed(self._rank_seed(3, step))
+            self.loss_rng.manual_seed(self._rank_seed(4, step))
             torch.manual_seed(self._rank_seed(2, step))
         if self.strategy.is_main:
-            self.metrics.truncate_after(step)
+            self.records.truncate_after(step)
 
     # -- the loop ---------------------------------------------------------------------------
     def _latents(self, batch: int) -> torch.Tensor:
@@ -338,6 +349,7 @@ class Trainer:
             G=self.G_train,
             sample_latents=self._latents,
             mean_across_processes=self.strategy.mean_tensor,
+            rng=self.loss_rng,
             **extra,
         )
 
@@ -420,10 +432,13 @@ class Trainer:
         config = self.config
         start = self.step
         window = _Window()
-        run_start = time.perf_counter()
-        clock = TrainingClock(self._images_per_step(), sync=self._synchronize)
-        interrupted = False
+        interrupted, status = False, "failed"
         try:
+            opened = time.perf_counter()
+            self.records.open(config.to_dict(), start, self.resume)  # the trackers' runs: start-up, not training time
+            self.startup_s += time.perf_counter() - opened
+            run_start = time.perf_counter()
+            clock = TrainingClock(self._images_per_step(), sync=self._synchronize)
             with TrainingProgress(config.steps, start, enabled=self.show_progress and self.strategy.is_main) as progress:
                 while self.step < config.steps:
                     try:
@@ -439,7 +454,9 @@ class Trainer:
                     if interrupted:
                         break
             self.strategy.barrier()  # every process is done with the group before any destroys it (gloo aborts otherwise)
+            status = "stopped" if interrupted else "finished"
         finally:
+            self.records.close(status)
             self.strategy.teardown()
             self.run_lock.release()
         if config.profile and self.strategy.is_main:
@@ -480,7 +497,7 @@ class Trainer:
             record["elapsed_s"] = round(time.perf_counter() - run_start, 3)
             self._check_finite(record)
             if main:
-                self.metrics.append(record)
+                self.records.append(record)
             progress.show({**record, "images_per_s": clock.images_per_s()})  # the run's figure so far, as the summary
             window.reset()
         if self.callbacks:
@@ -488,10 +505,10 @@ class Trainer:
                 for callback in self.callbacks:
                     extra = callback(self, self.step)
                     if extra and main:
-                        self.metrics.append({"step": self.step, **extra})
+                        self.records.append({"step": self.step, **extra})
         if main and (self.step % config.sample_every == 0 or final):
             with clock.overhead():
-                self.sample_grid()
+                self.records.grid(self.step, self.sample_grid())
         stop = self.strategy.any(self.stop_requested) and not final
         if stop or self.step % config.checkpoint_every == 0 or final:
             with clock.overhead():
@@ -513,7 +530,7 @@ class Trainer:
                 group["lr"] *= 0.5
         lrs = {"lr_g": self.opt_g.param_groups[0]["lr"], "lr_d": self.opt_d.param_groups[0]["lr"]}
         if self.strategy.is_main:
-            self.metrics.append({"step": self.step, "event": "rollback", "diverged_at": diverged_at, **lrs})
+            self.records.append({"step": self.step, "event": "rollback", "diverged_at": diverged_at, **lrs})
         progress.print(f"[yellow]diverged at step {diverged_at}; rolled back to step {self.step} with lr_g={lrs['lr_g']:.2e}, lr_d={lrs['lr_d']:.2e}[/]")
         return True
 

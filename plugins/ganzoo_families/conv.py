@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganzoo_families.layers import LabelEmbedding, init_normal
+from ganzoo_families.layers import LabelEmbedding, MinibatchStdDev, init_normal
 
 NORMS = ("batch", "layer", "none")
 
@@ -85,21 +85,26 @@ class DCGANFeatures(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """Convolutions -> one raw score per image; labels enter as an embedded input channel."""
+    """Convolutions -> one raw score per image; labels enter as an embedded input channel.
 
-    def __init__(self, image_shape: tuple[int, int, int], num_classes: int = 0, width: int = 64, norm: str = "batch"):
+    ``mbstd=True`` appends the minibatch standard deviation (groups of ``mbstd_group``) to the
+    last feature map before the score (Karras et al. 2018).
+    """
+
+    def __init__(self, image_shape: tuple[int, int, int], num_classes: int = 0, width: int = 64, norm: str = "batch", mbstd: bool = False, mbstd_group: int = 4):
         super().__init__()
         self.image_shape, self.num_classes = tuple(image_shape), num_classes
         _, height, width_px = image_shape
         self.label_map = LabelEmbedding(num_classes, height * width_px)
         self.features = DCGANFeatures(image_shape, 1 if num_classes else 0, width, norm)
-        self.score = nn.Conv2d(self.features.out_channels, 1, self.features.base, 1, 0, bias=False)
+        self.stddev = MinibatchStdDev(mbstd_group) if mbstd else nn.Identity()
+        self.score = nn.Conv2d(self.features.out_channels + int(mbstd), 1, self.features.base, 1, 0, bias=False)
         init_normal(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if self.num_classes:
             x = torch.cat([x, self.label_map(labels, len(x), x).view(len(x), 1, *x.shape[2:])], dim=1)
-        return self.score(self.features(x)).view(-1)
+        return self.score(self.stddev(self.features(x))).view(-1)
 
 
 class ProjectionDiscriminator(nn.Module):

@@ -16,7 +16,9 @@ scales the channels (64 and 128 at the default), ``hidden`` the fully connected 
 
 The discriminator's ``norm`` is ``batch`` (DCGAN, LSGAN), ``layer`` (a WGAN-GP critic: the
 gradient penalty is per sample, which BatchNorm's batch coupling breaks) or ``none``;
-``spectral=True`` wraps every weight in spectral normalisation (SN-GAN). Conditional networks
+``spectral=True`` wraps every weight in spectral normalisation (SN-GAN); ``mbstd=True`` appends
+the minibatch standard deviation (over groups of ``mbstd_group`` samples) to the last feature
+map, a remedy for mode collapse (Karras et al. 2018). Conditional networks
 take the label as a learned embedding concatenated to z (generator) and through a projection
 head on the last hidden features (discriminator; Miyato & Koyama 2018).
 """
@@ -31,7 +33,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from ganzoo import hookimpl
 from ganzoo_families.conv import NORMS, norm_2d
-from ganzoo_families.layers import LabelEmbedding, init_normal
+from ganzoo_families.layers import LabelEmbedding, MinibatchStdDev, init_normal
 
 #: The networks at half width (32/64 channels, 512 hidden units): what the 28x28 recipes train
 #: by default, about 4x cheaper per step than full width on a 2-core CPU.
@@ -97,18 +99,26 @@ class InfoGANDiscriminator(nn.Module):
         hidden: int = 1024,
         norm: str = "batch",
         spectral: bool = False,
+        mbstd: bool = False,
+        mbstd_group: int = 4,
     ):
         super().__init__()
         self.image_shape, self.num_classes = tuple(image_shape), num_classes
         channels, h, w = _check_side(image_shape)
-        self.features = nn.Sequential(
+        convs = [
             nn.Conv2d(channels, width, 4, 2, 1),
             nn.LeakyReLU(0.2, True),
             nn.Conv2d(width, 2 * width, 4, 2, 1, bias=norm == "none"),
             norm_2d(norm, 2 * width),
             nn.LeakyReLU(0.2, True),
+        ]
+        # the minibatch standard deviation joins the last feature map as one more channel (Karras et al. 2018)
+        stddev = [MinibatchStdDev(mbstd_group)] if mbstd else []
+        self.features = nn.Sequential(
+            *convs,
+            *stddev,
             nn.Flatten(),
-            nn.Linear(2 * width * h * w, hidden, bias=norm == "none"),
+            nn.Linear((2 * width + len(stddev)) * h * w, hidden, bias=norm == "none"),
             _norm_1d(norm, hidden),
             nn.LeakyReLU(0.2, True),
         )

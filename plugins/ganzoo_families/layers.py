@@ -58,3 +58,33 @@ def mlp(sizes: list[int], slope: float = 0.2, dropout: float = 0.0, batchnorm: b
             if dropout > 0:
                 layers.append(nn.Dropout(dropout))
     return nn.Sequential(*layers)
+
+
+class MinibatchStdDev(nn.Module):
+    """Minibatch standard deviation (Karras et al. 2018, "Progressive Growing of GANs", sec. 3).
+
+    Splits the batch into groups of ``group`` samples (sample i joins group i mod B/group, as
+    in the paper's code), takes each feature's standard deviation across a group, averages it
+    over the features and appends it as one more channel (feature maps (B, C, H, W)) or one
+    more feature (vectors (B, F)). A discriminator that sees it can tell a batch of
+    near-identical fakes from a varied real one, which counters mode collapse. A batch that
+    ``group`` does not divide uses groups of ``gcd(batch, group)`` samples.
+    """
+
+    def __init__(self, group: int = 4):
+        super().__init__()
+        if group < 1:
+            raise ValueError(f"the minibatch standard deviation group needs at least 1 sample; got {group}")
+        self.group = group
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        batch = x.shape[0]
+        group = math.gcd(batch, self.group)
+        y = x.float().reshape(group, batch // group, *x.shape[1:])
+        std = (y - y.mean(dim=0, keepdim=True)).pow(2).mean(dim=0).add(1e-8).sqrt()
+        per_sample = std.flatten(1).mean(dim=1).repeat(group).to(x.dtype)  # (B,): sample i gets its group's value
+        extra = per_sample.view(batch, 1, *([1] * (x.dim() - 2))).expand(batch, 1, *x.shape[2:])
+        return torch.cat([x, extra], dim=1)
+
+    def extra_repr(self) -> str:
+        return f"group={self.group}"

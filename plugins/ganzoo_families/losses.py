@@ -4,7 +4,7 @@ Every phase receives a :class:`ganzoo.PhaseContext` and calls the discriminator 
 ``ctx.D(images, labels)`` (through the run's augmentation, if any). Discriminators return raw
 scores (logits or critic values); every loss here works on those in fp32 (scores are cast
 before the objective, so the losses are safe under autocast). ``r1`` is a regulariser: it is
-trained on top of a loss by name, e.g. ``--loss bce+r1``.
+trained on top of a loss by name, e.g. ``--loss bce+r1``; so is ``mode-seeking`` (``--loss bce+mode-seeking``).
 """
 
 from __future__ import annotations
@@ -212,6 +212,37 @@ class LazyR1:
         self.last = state["last"].detach().cpu().clone()
 
 
+class ModeSeeking:
+    """Mode-seeking regularisation (Mao et al. 2019, "Mode Seeking Generative Adversarial Networks
+    for Diverse Image Synthesis", eq. 3), a regulariser: ``--loss bce+mode-seeking``.
+
+    In the generator phase it draws ``B/2`` pairs of latents (from the run's seeded stream),
+    generates both images of each pair with the same labels (the batch's own, for a conditional
+    generator) in one extra forward, and adds
+    ``weight / (mean|G(z1) - G(z2)| / mean|z1 - z2| + eps)``: the generator is pushed to map
+    distant latents to distant images instead of collapsing them onto one mode. Weight 1 and
+    eps 1e-5 as in the authors' DCGAN code. The ratio is logged as ``ms_ratio``. Made for
+    conditional generators, whose label alone would otherwise fix the output; unconditional
+    ones accept it too.
+    """
+
+    def __init__(self, weight: float = 1.0, eps: float = 1e-5):
+        if weight < 0 or eps <= 0:
+            raise ValueError(f"mode-seeking needs weight >= 0 and eps > 0; got weight={weight}, eps={eps}")
+        self.weight, self.eps = weight, eps
+
+    def discriminator_loss(self, ctx):
+        return torch.zeros((), device=ctx.real.device), {}
+
+    def generator_loss(self, ctx):
+        pairs = max(1, len(ctx.fake) // 2)
+        z = ctx.sample_latents(2 * pairs).to(ctx.fake.device)
+        labels = ctx.labels[:pairs].repeat(2) if ctx.labels is not None else None
+        images = ctx.G(z, labels).float()
+        ratio = (images[:pairs] - images[pairs:]).abs().mean() / (z[:pairs] - z[pairs:]).float().abs().mean()
+        return self.weight / (ratio + self.eps), {"ms_ratio": ratio.detach()}
+
+
 @hookimpl
 def ganzoo_register(registry):
     registry.add_loss(
@@ -252,5 +283,12 @@ def ganzoo_register(registry):
         description="R1 gradient penalty on real images, gamma=10, lazy every 16 D updates; use as LOSS+r1",
         reference="Mescheder et al. 2018; Karras et al. 2020 (StyleGAN2), lazy regularisation",
         needs=("double_backward",),
+        regularizer=True,
+    )
+    registry.add_loss(
+        "mode-seeking",
+        ModeSeeking,
+        description="mode-seeking term: weight / (image distance / latent distance) of latent pairs, for conditional generators; use as LOSS+mode-seeking",
+        reference="Mao et al. 2019, Mode Seeking GANs for Diverse Image Synthesis (MSGAN)",
         regularizer=True,
     )

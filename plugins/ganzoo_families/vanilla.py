@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ganzoo import Recipe, hookimpl
-from ganzoo_families.layers import LabelEmbedding, flat_size, mlp
+from ganzoo_families.layers import LabelEmbedding, MinibatchStdDev, flat_size, mlp
 
 
 class MLPGenerator(nn.Module):
@@ -37,13 +37,30 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """Flattened image (+ label embedding) -> hidden widths -> one logit."""
+    """Flattened image (+ label embedding) -> hidden widths -> one logit.
 
-    def __init__(self, image_shape: tuple[int, int, int], num_classes: int = 0, hidden: tuple[int, ...] = (512, 256), dropout: float = 0.0):
+    ``mbstd=True`` appends the minibatch standard deviation of the last hidden layer (groups of
+    ``mbstd_group``) as one more input of the output layer (Karras et al. 2018).
+    """
+
+    def __init__(
+        self,
+        image_shape: tuple[int, int, int],
+        num_classes: int = 0,
+        hidden: tuple[int, ...] = (512, 256),
+        dropout: float = 0.0,
+        mbstd: bool = False,
+        mbstd_group: int = 4,
+    ):
         super().__init__()
         self.image_shape, self.num_classes = tuple(image_shape), num_classes
         self.embed = LabelEmbedding(num_classes, 50)
-        self.net = mlp([flat_size(image_shape) + self.embed.dim, *hidden, 1], dropout=dropout)
+        sizes = [flat_size(image_shape) + self.embed.dim, *hidden]
+        if mbstd:
+            last = [nn.LeakyReLU(0.2, True), *([nn.Dropout(dropout)] if dropout > 0 else []), MinibatchStdDev(mbstd_group), nn.Linear(sizes[-1] + 1, 1)]
+            self.net = nn.Sequential(*mlp(sizes, dropout=dropout), *last)
+        else:
+            self.net = mlp([*sizes, 1], dropout=dropout)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = torch.cat([x.flatten(1), self.embed(labels, len(x), x)], dim=1)

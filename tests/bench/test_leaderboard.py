@@ -119,3 +119,20 @@ def test_bad_leaderboard_input_is_one_paragraph_and_exit_2(results, tmp_path, ca
     result = run_leaderboard(*args)
     assert result.exit_code == 2 and "error:" in result.output and "Traceback" not in result.output
     assert readme.read_text() == "no block here\n" and not (tmp_path / "x.md").exists()
+
+
+def test_stacked_mnist_cells_show_modes_and_kl(tmp_path):
+    from ganzoo.bench import write_leaderboard
+
+    root = tmp_path / "results"
+    for seed, (modes, kl) in enumerate(((100, 3.0), (300, 2.0))):
+        write_cell(root, "dcgan", seed, 50.0, dataset="stacked-mnist")
+        path = root / f"dcgan--stacked-mnist--seed{seed}" / "result.json"
+        result = json.loads(path.read_text())
+        result["metrics"] = {"fid": 50.0, "modes": modes, "kl": kl, "num_modes": 1000}
+        path.write_text(json.dumps(result))
+    board = write_leaderboard(root, tmp_path / "board.md")
+    page = (tmp_path / "board.md").read_text()
+    assert "| modes ↑ | KL ↓ |" in page and "| 200.0 ± 141.4 | 2.500 ± 0.707 |" in page and "classes covered ↑" not in page
+    assert "digit triples, of 1000" in page
+    assert board.to_json()["datasets"]["stacked-mnist"]["ranked"]["rows"][0]["metrics"]["modes"]["mean"] == 200

@@ -186,7 +186,18 @@ def test_the_readme_states_the_first_runs_steps_and_outputs_and_the_ci_docs_buil
     assert f"lands in `runs/vanilla-mnist/samples/` every {defaults.sample_every} steps" in readme
     assert f"`runs/vanilla-mnist/checkpoints/` every {defaults.checkpoint_every}" in readme
     if "mkdocs build --strict" in (repo / ".ci" / "run").read_text():  # CI builds the docs: so does the README's set-up
-        assert "'.[test,docs]'" in readme and "mkdocs build --strict" in readme
+        assert re.search(r"'\.\[test,docs[a-z,]*\]'", readme) and "mkdocs build --strict" in readme
+
+
+def test_ci_runs_the_readmes_first_command_as_written_in_a_bare_install():
+    repo = Path(__file__).parents[2]
+    ci = (repo / ".ci" / "run").read_text()
+    pattern = re.search(r"first=\$\(grep -m1 '([^']+)' README.md\)", ci).group(1)
+    firsts = [line for line in (repo / "README.md").read_text().splitlines() if re.match(pattern, line)]
+    assert firsts, "the README's first command no longer matches what .ci/run looks for"
+    install = firsts[0].split("&&")[1].strip()
+    assert install == ".venv/bin/pip install -e ." and "ganzoo train vanilla --data mnist" in firsts[0]  # bare: no extras
+    assert 'bash -c "$first"' in ci and "step-0005000.png" in ci
 
 
 def test_the_reading_hint_names_collapse_only_when_it_sees_it():

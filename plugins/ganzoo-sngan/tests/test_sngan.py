@@ -16,7 +16,9 @@ from ganzoo.testing import assert_conforms, conformance_cases  # noqa: E402
 def test_ganzoo_discovers_the_plugin():
     plugins = {p.name: p for p in get_registry().plugins}
     assert plugins["sngan"].ok and plugins["sngan"].distribution == "ganzoo-sngan"
-    assert plugins["sngan"].registered == {"generator": ["sngan"], "discriminator": ["sngan"], "recipe": ["sngan"]}
+    assert plugins["sngan"].registered == {
+        "generator": ["sngan"], "discriminator": ["sngan"], "recipe": ["sngan"], "pretrained": ["sngan-fashion-mnist", "sngan-mnist"],
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("kind, name", conformance_cases("ganzoo-sngan"))

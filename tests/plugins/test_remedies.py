@@ -1,0 +1,129 @@
+"""The remedies for mode collapse as parts: the packing wrapper, minibatch standard deviation, mode seeking."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+import torch
+
+from ganzoo import ConfigError, PluginError
+from ganzoo.errors import GanzooWarning
+from ganzoo.discovery import get_registry
+from ganzoo.train import Trainer, resolve_config
+from ganzoo.train.build import Shapes, build_discriminator
+from ganzoo_families.layers import MinibatchStdDev
+from ganzoo_families.pacgan import PackedDiscriminator
+
+
+def test_pacgan_wraps_the_recipes_discriminator_with_its_options():
+    config = resolve_config(get_registry(), "mnist", "dcgan", discriminator="pacgan")
+    assert config.discriminator == "pacgan"
+    assert config.discriminator_options == {"inner": "infogan", "width": 32, "hidden": 512}
+
+
+def test_pacgan_options_and_the_inner_part_come_from_set():
+    registry = get_registry()
+    config = resolve_config(registry, "mnist", "dcgan", discriminator="pacgan", part_options={"discriminator": {"pack": 4, "width": 16}})
+    assert config.discriminator_options == {"inner": "infogan", "width": 16, "hidden": 512, "pack": 4}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        other = resolve_config(registry, "mnist", "dcgan", discriminator="pacgan", image_size=32, part_options={"discriminator": {"inner": "dcgan"}})
+    assert other.discriminator_options == {"inner": "dcgan", "width": 32}  # the DCGAN network has no hidden layer: dropped, loudly
+    assert any(issubclass(w.category, GanzooWarning) and "hidden=512" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize(
+    "options, batch, message",
+    [
+        ({"pack": 3}, 64, "needs batches of a multiple of 3 images"),
+        ({"pack": 5}, 60, "pack must be 2, 3 or 4"),
+        ({"pack": True}, 64, "discriminator.pack takes a int"),
+        ({"inner": "projection"}, 64, "needs class labels, but this run is unconditional"),
+        ({"inner": "nothing"}, 64, "Unknown discriminator 'nothing'"),
+        ({"widht": 8}, 64, "has no option 'widht'"),
+        ({"width": "wide"}, 64, "discriminator.width takes a int"),
+    ],
+)
+def test_bad_pacgan_settings_are_refused_at_configuration(options, batch, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve_config(get_registry(), "mnist", "dcgan", discriminator="pacgan", batch_size=batch, part_options={"discriminator": options})
+
+
+def test_pacgan_cannot_take_labels():
+    with pytest.raises(ConfigError, match="'pacgan' cannot use class labels"):
+        resolve_config(get_registry(), "mnist", "cgan", discriminator="pacgan")
+
+
+@pytest.mark.parametrize("pack", [2, 3, 4])
+def test_packed_scores_are_the_inner_score_of_each_pack(pack):
+    registry = get_registry()
+    config = resolve_config(registry, "stacked-mnist", "dcgan", discriminator="pacgan", batch_size=12, part_options={"discriminator": {"pack": pack}})
+    D = build_discriminator(registry, config, Shapes((3, 28, 28), 0, 100)).eval()  # the build probe holds 2 images, or 6 for a pack of 3
+    assert isinstance(D, PackedDiscriminator) and D.inner.image_shape == (3 * pack, 28, 28)
+    x = torch.rand(12, 3, 28, 28) * 2 - 1
+    with torch.no_grad():
+        scores = D(x)
+        expected = D.inner(x.reshape(12 // pack, 3 * pack, 28, 28)).repeat_interleave(pack)
+        first = D.inner(torch.cat(list(x[:pack]), dim=0)[None])  # images 0..pack-1, their channels side by side
+    assert scores.shape == (12,) and torch.allclose(scores, expected)
+    assert torch.allclose(scores[:pack], first.expand(pack), atol=1e-5)
+
+
+def test_build_part_is_the_registrys_public_builder():
+    registry = get_registry()
+    D = registry.build_part("discriminator", "mlp", image_shape=(1, 28, 28), num_classes=0, hidden=(8,))
+    assert D(torch.zeros(2, 1, 28, 28)).shape == (2,)
+    with pytest.raises(ConfigError, match="Unknown discriminator 'mpl'"):
+        registry.build_part("discriminator", "mpl", image_shape=(1, 28, 28))
+    with pytest.raises(PluginError, match="Could not build discriminator 'mlp'"):
+        registry.build_part("discriminator", "mlp", image_shape=(1, 28, 28), depth=3)
+
+
+def test_minibatch_stddev_appends_the_groups_spread():
+    layer = MinibatchStdDev(group=4)
+    same = torch.ones(8, 5, 3, 3)
+    out = layer(same)
+    assert out.shape == (8, 6, 3, 3) and torch.allclose(out[:, 5], torch.full((8, 3, 3), 1e-4), atol=1e-6)
+    varied = torch.randn(8, 5)
+    out = layer(varied)
+    assert out.shape == (8, 6) and out[:, 5].min() > 0.1
+    # sample i is in group i mod 2 (groups of 4 out of 8): samples 0, 2, 4, 6 share a value
+    assert torch.equal(out[0::2, 5], out[0, 5].expand(4)) and torch.equal(out[1::2, 5], out[1, 5].expand(4))
+    assert layer(torch.randn(6, 5)).shape == (6, 6)  # 4 does not divide 6: groups of gcd(6, 4) = 2
+
+
+@pytest.mark.parametrize("discriminator", ["infogan", "dcgan", "mlp", "wgan-gp", "infogan-critic"])
+def test_mbstd_is_an_option_of_the_built_in_discriminators(discriminator):
+    registry = get_registry()
+    plain = registry.build_part("discriminator", discriminator, image_shape=(3, 28, 28), num_classes=0)
+    D = registry.build_part("discriminator", discriminator, image_shape=(3, 28, 28), num_classes=0, mbstd=True)
+    assert any(isinstance(m, MinibatchStdDev) for m in D.modules()) and not any(isinstance(m, MinibatchStdDev) for m in plain.modules())
+    x = torch.rand(8, 3, 28, 28, requires_grad=True)
+    D(x).sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_mode_seeking_trains_a_conditional_run_and_logs_its_ratio(tmp_path, tiny):
+    config = resolve_config(get_registry(), "mnist", "cgan", loss="bce+mode-seeking", **tiny)
+    assert Trainer(config, tmp_path / "run", progress=False).fit().step == tiny["steps"]
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert all(r["ms_ratio"] > 0 for r in records if "loss_g" in r)
+
+
+def test_mode_seeking_rewards_distant_images_for_distant_latents():
+    from ganzoo.protocols import PhaseContext
+
+    registry = get_registry()
+    loss = registry.build_part("loss", "mode-seeking")
+    latents = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
+    scale = torch.nn.Parameter(torch.tensor(2.0))
+    G = lambda z, labels=None: (z * scale).view(-1, 1, 1, 2)  # noqa: E731
+    real = torch.zeros(2, 1, 1, 2)
+    ctx = PhaseContext("generator", 0, 0, real, None, real, None, G, lambda n: latents[:n])
+    value, stats = loss.generator_loss(ctx)
+    # |G(z1) - G(z2)| = 2 * |z1 - z2| everywhere: the ratio is 2 and the term 1 / (2 + 1e-5)
+    assert stats["ms_ratio"].item() == pytest.approx(2.0) and value.item() == pytest.approx(1 / (2 + 1e-5))
+    value.backward()
+    assert scale.grad < 0  # a larger spread lowers the loss
