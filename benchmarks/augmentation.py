@@ -8,6 +8,10 @@ when the recipe has one) with the dataset's own feature extractor (ganzoo-mnist 
 ganzoo-fashion-mnist) on ``--eval-n`` samples against the test split, so a generator that
 memorises its 2000 images is not rewarded. Writes benchmarks/results/augmentation.json and
 augmentation.md (``--out`` changes the stem), each row with the command that produced it.
+
+``--eval-every K`` also records FID every K steps of each run; ``--runs DIR`` keeps the runs,
+and ``--resume --runs DIR --steps N`` continues them to N steps (a longer budget without
+training the first steps again).
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
         eval_every=args.eval_every, eval_n=args.eval_n, eval_metrics="fid",
     )  # fmt: skip
     start = time.perf_counter()
-    trainer = Trainer(config, run, progress=False)
+    trainer = Trainer(config, run, progress=False, resume=args.resume)
     result = trainer.fit()
     wall = time.perf_counter() - start
     generator = trainer.ema.model if trainer.ema is not None else trainer.G
@@ -64,7 +68,8 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
         "recipe": args.recipe, "data": data, "limit": args.limit, "steps": args.steps, "augment": augment, "seed": seed,
         "augment_options": options, "fid": evaluation.metrics["fid"], "kid": evaluation.metrics["kid"], "ada_p": last.get("ada_p"),
         "fid_during_training": curve, "last_losses": {k: round(v, 4) for k, v in last.items() if k.startswith("loss_")},
-        "wall_s": round(wall, 1), "images_per_s": round(result.images_per_s, 1), "eval_protocol": evaluation.protocol,
+        "resumed": args.resume, "wall_s": round(wall, 1), "images_per_s": round(result.images_per_s, 1),
+        "eval_protocol": evaluation.protocol,
     }  # fmt: skip
 
 
@@ -110,11 +115,16 @@ def main() -> None:
     )
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--out", default="augmentation", help="results file stem in benchmarks/results/")
-    parser.add_argument("--runs", help="keep the run directories (grids, metrics) in this new folder")
+    parser.add_argument("--runs", help="keep the run directories (grids, metrics) in this folder")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the runs kept in --runs up to --steps (a longer budget)"
+    )
     parser.add_argument(
         "--merge", action="store_true", help="keep the rows of an existing results file that this run does not redo"
     )
     args = parser.parse_args()
+    if args.resume and not args.runs:
+        parser.error("--resume continues the runs of --runs DIR; name that folder")
     args.options = parse_assignments([f"augment.{setting}" for setting in args.settings]).get("augment", {})
     command = invocation()
     registry = get_registry()

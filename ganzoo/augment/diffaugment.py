@@ -5,6 +5,14 @@ The paper's three transforms, each applied to every image with its own random pa
 ``translation`` (up to 1/8 of the image side, zero padding) and ``cutout`` (a square of half
 the side, zeroed). All are differentiable in the images, so the generator is trained through
 them; D only ever sees augmented images, real and fake alike.
+
+Each transform gives the same output and the same gradient as the paper's reference code
+(``DiffAugment_pytorch.py``) on identical images and random draws; on one channel saturation
+does nothing, there as here, so ``color`` on MNIST is brightness and contrast. Measured with
+the ``dcgan`` recipe for 3000 steps (docs/training.md, "Regularisers, augmentation and small
+data"), it makes FID worse than no augmentation on 2000 MNIST images (254.0 against 64.9;
+``ada`` 54.4) and on 500 (171.3 against 108.2), where it keeps that small BatchNorm
+discriminator near chance (D loss 1.31; 1.39 is chance) while the unaugmented one overfits.
 """
 
 from __future__ import annotations
