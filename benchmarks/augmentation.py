@@ -57,7 +57,7 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
     trainer = Trainer(config, run, progress=False, resume=args.resume)
     result = trainer.fit()
     wall = time.perf_counter() - start
-    generator = trainer.ema.model if trainer.ema is not None else trainer.G
+    generator = trainer.gan.sampling_generator
     evaluation = evaluate_generator(
         generator, reference, dataset=spec, n=args.eval_n, metrics="fid,kid", n_real=args.eval_n
     )

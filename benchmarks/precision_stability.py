@@ -87,7 +87,7 @@ def main() -> None:
                     error = str(diverged)
                 records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()] if (run / "metrics.jsonl").exists() else []
                 finite = error is None and all(math.isfinite(r["loss_d"]) and math.isfinite(r["loss_g"]) for r in records)
-                scales = {k: s.get_scale() for k, s in trainer.precision._scalers.items()}
+                scales = {k: s.get_scale() for k, s in trainer.gan.precision._scalers.items()}
                 row = {"recipe": recipe, "precision": precision, "steps": trainer.step, "batch_size": config.batch_size, "width": args.width or None, "command": command, "all_losses_finite": finite, "error": error,
                        "last": {k: records[-1][k] for k in ("loss_d", "loss_g")} if records else None, "loss_scales": scales,
                        "wall_s": round(time.perf_counter() - start, 1)}  # fmt: skip

@@ -70,8 +70,8 @@ def train_both(recipe: str, steps: int, workers: int, tmp: Path, seed: int = 0):
     config = resolve_config(registry, "mnist", recipe, steps=steps, seed=seed, log_every=max(1, steps // 10), sample_every=steps, checkpoint_every=steps, device="cpu")
     trainer = Trainer(config, tmp / f"{recipe}-{seed}", progress=False)
     trainer.setup()
-    G0 = {k: v.clone() for k, v in trainer.G.state_dict().items()}
-    D0 = {k: v.clone() for k, v in trainer.D.state_dict().items()}
+    G0 = {k: v.clone() for k, v in trainer.gan.G.state_dict().items()}
+    D0 = {k: v.clone() for k, v in trainer.gan.D.state_dict().items()}
     start = time.perf_counter()
     trainer.fit()
     ganzoo_wall = time.perf_counter() - start
@@ -87,7 +87,7 @@ def train_both(recipe: str, steps: int, workers: int, tmp: Path, seed: int = 0):
     start = time.perf_counter()
     loop.run(steps)
     plain_wall = time.perf_counter() - start
-    return {"ganzoo": (trainer.G, ganzoo_wall), "plain loop": (G, plain_wall)}, config
+    return {"ganzoo": (trainer.gan.G, ganzoo_wall), "plain loop": (G, plain_wall)}, config
 
 
 def write_table(record: dict) -> None:

@@ -56,11 +56,11 @@ def ganzoo_runner(recipe: str, overrides: dict, tmp: Path, tag: str, device: str
     trainer.setup()
 
     def run(steps: int) -> float:
-        _synchronize(trainer.device)
+        _synchronize(trainer.gan.device)
         start = time.perf_counter()
         for _ in range(steps):
-            trainer.train_step()
-        _synchronize(trainer.device)
+            trainer.gan.step()
+        _synchronize(trainer.gan.device)
         return steps * config.batch_size * config.d_steps / (time.perf_counter() - start)
 
     return run, trainer
@@ -73,11 +73,11 @@ def plain_runner(recipe: str, trainer: Trainer, workers: int):
     G = build_generator(get_registry(), config, trainer.shapes).train()
     D = build_discriminator(get_registry(), config, trainer.shapes).train()
     size = trainer.shapes.image_shape[-1]
-    pinned = trainer.device.type == "cuda"
+    pinned = trainer.gan.device.type == "cuda"
     loader = mnist_loader(resolve_data_root(None), size, config.batch_size, workers, pin_memory=pinned)
     gp_weight = config.loss_options.get("gp_weight", 10.0)  # the plain losses hard-code the papers' other constants
     settings = (config.loss, config.lr_g, config.lr_d, config.betas, config.d_steps)
-    loop = PlainLoop(G, D, *settings, loader, config.conditional, gp_weight, trainer.device)
+    loop = PlainLoop(G, D, *settings, loader, config.conditional, gp_weight, trainer.gan.device)
     return loop.run
 
 

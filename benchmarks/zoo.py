@@ -53,7 +53,7 @@ def main() -> None:
             result = trainer.fit()
             wall = time.perf_counter() - start
             shutil.copy(run / "samples" / f"step-{steps:07d}.png", grids / f"{recipe}.png")
-            generator = trainer.ema.model if trainer.ema is not None else trainer.G
+            generator = trainer.gan.sampling_generator
             evaluation = evaluate_generator(generator, reference, dataset=spec, n=args.eval_n, metrics="fid,kid", n_real=args.eval_n)
             last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
             row = {

@@ -76,8 +76,15 @@ def _unseeded_stream() -> "torch.Generator":
 class PhaseContext:
     """What a loss sees in one phase of a training step (the model: stylegan2-ada's ``accumulate_gradients``).
 
-    The trainer builds one per phase. Call the discriminator through :meth:`D`, which applies
-    the run's augmentation (if any) first, so a loss never needs to know about augmentation.
+    The training step builds one per phase (:meth:`ganzoo.train.step.GanStep.context`; tests
+    and the conformance kit get theirs there too, e.g. :func:`ganzoo.testing.phase_context`).
+    Call the discriminator through :meth:`D`, which applies the run's augmentation (if any)
+    first, so a loss never needs to know about augmentation.
+
+    Work is shared within a phase: :meth:`D` of ``ctx.real`` or ``ctx.fake`` runs once, and a
+    regulariser that asks again gets the same scores (same augmentation draw, same graph), and
+    ``latents`` are the latents behind ``fake``, so a term that compares generated images needs
+    one more generator forward, not two.
     """
 
     phase: str  # "discriminator" or "generator"
@@ -97,14 +104,30 @@ class PhaseContext:
     #: the process's rank, on the training device, and checkpoints it, so a stochastic regulariser
     #: resumes exactly and depends on the seed. Never use torch's global generator in a loss.
     rng: "torch.Generator" = field(default_factory=_unseeded_stream)
+    latents: torch.Tensor | None = None  # the latents ``fake`` was generated from (its labels are ``labels``)
+    _scores: dict = field(default_factory=dict, repr=False, compare=False)  # D's scores of real/fake in this phase
 
     def D(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Raw scores (B,) of ``images`` after the run's augmentation; differentiable in ``images``.
 
-        Called on ``ctx.real`` itself, the scores are also kept (detached) in ``real_scores``,
-        which is what an adaptive augmentation such as ADA reads.
+        The scores of ``ctx.real`` and ``ctx.fake`` themselves (the same tensor objects, with the
+        same labels) are computed once per phase and handed again to whoever asks: a regulariser
+        reuses the base loss's discriminator forward, sees the same augmentation draw, and its term
+        backpropagates through the same graph. Any other tensor (a copy that requires grad for a
+        gradient penalty, a translated batch) gets a forward of its own. The scores of ``ctx.real``
+        are also kept (detached) in ``real_scores``, which is what an adaptive augmentation such as
+        ADA reads.
         """
+        import torch
+
+        key = None
+        if images is self.real or images is self.fake:
+            key = (images is self.real, id(labels), torch.is_grad_enabled())
+            if key in self._scores:
+                return self._scores[key]
         scores = self.discriminator(self.augment(images), labels)
+        if key is not None:
+            self._scores[key] = scores
         if images is self.real:
             self.real_scores = scores.detach()
         return scores

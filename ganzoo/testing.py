@@ -40,11 +40,12 @@ Checks, per kind:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -55,6 +56,9 @@ from ganzoo.discovery import get_registry
 from ganzoo.protocols import PartSpec, PhaseContext
 from ganzoo.registry import Registry, normalize_kind
 from ganzoo.train.state_io import flatten_state, unflatten_state
+
+if TYPE_CHECKING:
+    from ganzoo.train.step import GanStep
 
 SHAPES = ((1, 32, 32), (3, 32, 32))
 NUM_CLASSES = 10
@@ -222,6 +226,15 @@ class _LinearCritic(nn.Module):
         return flat @ self.weight if self.record is None else _RecordedScore.apply(flat, self.weight, self.record)
 
 
+class _CurvedCritic(_LinearCritic):
+    """score = w . (x + x²): its input gradient depends on the input, so where a loss evaluates it
+    (e.g. a gradient penalty's random interpolates) changes the loss."""
+
+    def forward(self, x, labels=None):
+        flat = x.flatten(1)
+        return (flat + flat * flat) @ self.weight
+
+
 class _TinyGenerator(nn.Module):
     """z (B, 16) -> (B, 1, 4, 4) images in [-1, 1], for losses that call ``ctx.G``."""
 
@@ -235,15 +248,31 @@ class _TinyGenerator(nn.Module):
         return torch.tanh(self.fc(z)).view(-1, 1, 4, 4)
 
 
-def _context(phase: str, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, step: int = 0, **extra) -> PhaseContext:
-    """A phase context whose every random source is seeded by ``step``: the generator's weights, the
-    latents and the loss's stream ``rng`` (torch's global generator is left alone)."""
+def kit_step(loss: object = None, D: nn.Module | None = None, *, seed: int = 0, augment=None, batch: int = 8) -> "GanStep":
+    """A :class:`~ganzoo.train.step.GanStep` on the kit's tiny networks: a (1, 4, 4) linear critic
+    (or ``D``), a 16-d generator whose weights follow ``seed``, and 8 synthetic images; its random
+    streams (latents, ``ctx.rng``) are seeded from ``seed``. Torch's global generator is left alone."""
+    from ganzoo.train.config import TrainConfig
+    from ganzoo.train.step import GanStep
+
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(step)
+        torch.manual_seed(seed)
         G = _TinyGenerator()
-    latents = torch.Generator().manual_seed(10_000 + step)
-    extra.setdefault("rng", torch.Generator().manual_seed(20_000 + step))
-    return PhaseContext(phase, step, step, real, None, fake, D, G, lambda n: torch.randn(n, G.latent_dim, generator=latents), **extra)
+        D = D if D is not None else _LinearCritic()
+    images = torch.randint(0, 256, (batch, 1, 4, 4), dtype=torch.uint8, generator=torch.Generator().manual_seed(seed))
+    config = TrainConfig("kit", "kit", "kit", "kit", seed=seed, latent_dim=G.latent_dim, batch_size=batch, ema_decay=0.0)
+    return GanStep(config, G, D, loss, ImageDataset("kit", images), augment=augment)
+
+
+def phase_context(phase: str, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, step: int = 0, labels: torch.Tensor | None = None, **fields) -> PhaseContext:
+    """A phase context of step ``step`` with these tensors and discriminator ``D`` (the kit's
+    critic when None), built by the training step (:func:`kit_step`, its streams seeded by
+    ``step``) as the trainer builds its own; ``fields`` replace some of its fields (e.g.
+    ``augment=``). For unit tests of a loss: ``loss.discriminator_loss(phase_context("discriminator", D, real, fake))``."""
+    gan = kit_step(seed=step)
+    gan.count = step
+    ctx = gan.context(phase, real, labels, fake, discriminator=D)
+    return dataclasses.replace(ctx, **fields) if fields else ctx
 
 
 def _batches(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -317,7 +346,7 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
         D = _LinearCritic()
         real, fake = _batches()
         gap_before = (D(real) - D(fake)).mean().item()
-        d_loss, d_stats = loss.discriminator_loss(_context("discriminator", D, real, fake))
+        d_loss, d_stats = loss.discriminator_loss(phase_context("discriminator", D, real, fake))
         problem = _scalar_problem("discriminator", d_loss, d_stats)
         if problem:
             return problem
@@ -328,7 +357,7 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
             return "a gradient step on the discriminator loss does not separate real from fake scores"
         D.weight.grad = None
         fake = fake.clone().requires_grad_(True)
-        g_loss, g_stats = loss.generator_loss(_context("generator", D, real, fake))
+        g_loss, g_stats = loss.generator_loss(phase_context("generator", D, real, fake))
         problem = _scalar_problem("generator", g_loss, g_stats)
         if problem:
             return problem
@@ -346,8 +375,8 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
         with torch.no_grad():
             D.weight.fill_(0.1)
         real, fake = _batches()
-        loss.discriminator_loss(_context("discriminator", D, real, fake))[0].backward()
-        loss.generator_loss(_context("generator", D, real, fake.clone().requires_grad_(True)))[0].backward()
+        loss.discriminator_loss(phase_context("discriminator", D, real, fake))[0].backward()
+        loss.generator_loss(phase_context("generator", D, real, fake.clone().requires_grad_(True)))[0].backward()
         if record.get("double_backward") and "double_backward" not in spec.needs:
             return (
                 "backpropagates through D's input gradient but does not declare needs=('double_backward',) "
@@ -360,7 +389,7 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
         with torch.no_grad():
             D.weight.fill_(0.1 * (step + 1))
         real, fake = _batches(step)
-        value, stats = loss.discriminator_loss(_context("discriminator", D, real, fake, step))
+        value, stats = loss.discriminator_loss(phase_context("discriminator", D, real, fake, step))
         return {"value": value.detach(), **stats, "state": loss.state_dict()}
 
     def seeded():
@@ -369,12 +398,12 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
         for global_seed in (1, 2):
             torch.manual_seed(global_seed)
             loss = spec.factory()
-            D = _LinearCritic()
-            with torch.no_grad():  # uneven weights, so that where a random draw moves a pixel matters
+            D = _CurvedCritic()
+            with torch.no_grad():  # uneven weights and a curved score, so that where a random draw moves a pixel matters
                 D.weight.copy_(torch.linspace(-0.2, 0.3, len(D.weight)))
             real, fake = _batches()
-            d_loss, _ = loss.discriminator_loss(_context("discriminator", D, real, fake))
-            g_loss, _ = loss.generator_loss(_context("generator", D, real, fake.clone().requires_grad_(True)))
+            d_loss, _ = loss.discriminator_loss(phase_context("discriminator", D, real, fake))
+            g_loss, _ = loss.generator_loss(phase_context("generator", D, real, fake.clone().requires_grad_(True)))
             results.append(torch.stack([d_loss.detach(), g_loss.detach()]))
         if not torch.equal(*results):
             return (
@@ -421,7 +450,7 @@ def check_augmentation(name: str, registry: Registry | None = None) -> list[Chec
             D.weight.fill_(1.0)
         real, fake = _batches(step)
         seeded = lambda x: augmentation(x, torch.Generator().manual_seed(step))  # noqa: E731
-        ctx = _context("discriminator", D, real, fake, step, augment=seeded)
+        ctx = phase_context("discriminator", D, real, fake, step, augment=seeded)
         ctx.D(ctx.real)
         stats = augmentation.update(ctx) or {}
         problem = _stats_problem("update", stats)
@@ -464,7 +493,7 @@ def check_recipe(name: str, registry: Registry | None = None) -> list[CheckResul
             result = trainer.fit()
             if result.step != 3:
                 return f"stopped at step {result.step} of 3"
-            if not all(torch.isfinite(p).all() for p in [*trainer.G.parameters(), *trainer.D.parameters()]):
+            if not all(torch.isfinite(p).all() for p in [*trainer.gan.G.parameters(), *trainer.gan.D.parameters()]):
                 return "weights are not finite after 3 steps"
             if not list_checkpoints(Path(tmp) / "run"):
                 return "no checkpoint was written"
@@ -582,5 +611,7 @@ __all__ = [
     "check_pretrained",
     "check_recipe",
     "conformance_cases",
+    "kit_step",
+    "phase_context",
     "run_checks",
 ]

@@ -27,7 +27,8 @@ from ganzoo.train.run_dir import METRICS_FILE, SAMPLES_DIR, default_run_dir, ope
 
 if TYPE_CHECKING:
     from ganzoo.api.model import GanModel
-    from ganzoo.train.trainer import Trainer, TrainResult
+    from ganzoo.train.speed import TrainResult
+    from ganzoo.train.trainer import Trainer
 
 #: ``{"loss": {"gp_weight": 5}}`` or ``["loss.gp_weight=5"]`` (the CLI's ``--set`` texts)
 PartOptions = Mapping[str, Mapping[str, Any]] | Sequence[str]

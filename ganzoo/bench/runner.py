@@ -217,11 +217,11 @@ class GridRunner:
         if fitted.interrupted:
             return None
         spec, reference = self.reference(cell.dataset)
-        generator = trainer.ema.model if trainer.ema is not None else trainer.G
+        generator = trainer.gan.sampling_generator
         started = time.perf_counter()
         evaluation = evaluate_generator(
             generator, reference, dataset=spec, n=settings.eval_n, n_real=settings.eval_n, metrics=settings.metrics,
-            ema=trainer.ema is not None, reference_split=settings.split, device=str(trainer.device),
+            ema=trainer.gan.ema is not None, reference_split=settings.split, device=str(trainer.gan.device),
         )  # fmt: skip
         eval_wall = time.perf_counter() - started
         shutil.copyfile(run_dir / SAMPLES_DIR / f"step-{steps:07d}.png", cell_dir / SAMPLES_FILE)
@@ -237,7 +237,7 @@ class GridRunner:
                 "d_steps": config.d_steps,
                 "image_size": trainer.shapes.image_shape[-1],
                 "precision": config.precision,
-                "ema": trainer.ema is not None,
+                "ema": trainer.gan.ema is not None,
                 "generator": config.generator,
                 "discriminator": config.discriminator,
                 "loss": config.loss,
@@ -246,7 +246,7 @@ class GridRunner:
             "images_per_s": round(rate, 1) if rate is not None else None,
             "train_wall_s": round(train_wall, 2),
             "eval_wall_s": round(eval_wall, 2),
-            "hardware": hardware(trainer.device),
+            "hardware": hardware(trainer.gan.device),
             "samples": SAMPLES_FILE,
             "log": METRICS_FILE,
         }

@@ -12,13 +12,14 @@ from ganzoo.lazy import lazy_names
 _LAZY = {
     "TrainConfig": "ganzoo.train.config",
     "resolve_config": "ganzoo.train.config",
+    "GanStep": "ganzoo.train.step",
     "Trainer": "ganzoo.train.trainer",
     "TrainingDiverged": "ganzoo.train.trainer",
-    "TrainResult": "ganzoo.train.trainer",
+    "TrainResult": "ganzoo.train.speed",
 }
 
 
 __getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 
-__all__ = ["TrainConfig", "TrainResult", "Trainer", "TrainingDiverged", "resolve_config"]
+__all__ = ["GanStep", "TrainConfig", "TrainResult", "Trainer", "TrainingDiverged", "resolve_config"]

@@ -28,8 +28,8 @@ class PeriodicEvaluation:
         if self._reference is None:
             self._reference = load_reference(self.registry, config.dataset, REFERENCE_SPLIT, config.data_root)
         spec, reference = self._reference
-        generator = trainer.ema.model if trainer.ema is not None else trainer.G
+        generator = trainer.gan.sampling_generator
         result = evaluate_generator(
-            generator, reference, dataset=spec, n=config.eval_n, seed=config.seed, ema=trainer.ema is not None, metrics=config.eval_metrics, reference_split=REFERENCE_SPLIT, device=str(trainer.device)
+            generator, reference, dataset=spec, n=config.eval_n, seed=config.seed, ema=trainer.gan.ema is not None, metrics=config.eval_metrics, reference_split=REFERENCE_SPLIT, device=str(trainer.gan.device)
         )
         return {"eval": result.metrics, "eval_protocol": result.protocol}

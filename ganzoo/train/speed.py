@@ -1,4 +1,4 @@
-"""The one definition of training speed, and the split of a run's wall time.
+"""The one definition of training speed, the split of a run's wall time, and what a run reports.
 
 **images/s** is the number of real images that went through the discriminator (batch size x
 discriminator steps x processes, per generator step) divided by the seconds spent training:
@@ -13,7 +13,12 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+if TYPE_CHECKING:
+    import torch
 
 #: The fields of a ``metrics.jsonl`` record that measure the clock, not the training: a resumed run
 #: matches a straight one in every other field.
@@ -111,3 +116,55 @@ def format_duration(seconds: float) -> str:
         return f"{minutes} min {secs:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+class LogWindow:
+    """Running sums of a logging window's losses (its speed is kept by a :class:`TrainingClock`)."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.sums: dict[str, torch.Tensor] = {}
+        self.steps = 0
+
+    def add(self, stats: dict[str, torch.Tensor]) -> None:
+        self.steps += 1
+        for key, value in stats.items():
+            self.sums[key] = self.sums[key] + value if key in self.sums else value.clone()
+
+    def means(self) -> dict[str, float]:
+        return {k: float(v) / self.steps for k, v in self.sums.items()}
+
+
+@dataclass
+class TrainResult:
+    """What :meth:`ganzoo.train.trainer.Trainer.fit` did."""
+
+    run_dir: Path
+    start_step: int  # the step the run started (or resumed) from
+    step: int  # the step it stopped at
+    interrupted: bool  # stopped early on request (Ctrl-C / SIGTERM); a checkpoint was written
+    images_per_s: float  # real images through D per second of training (ganzoo.train.speed), over this call
+    target_step: int = 0  # the run's --steps
+    startup_s: float = 0.0  # loading data, building the networks, restoring a checkpoint
+    train_s: float = 0.0  # the steps themselves: the images/s denominator
+    overhead_s: float = 0.0  # sample grids, checkpoints and callbacks (periodic evaluation) between steps
+    wall_s: float = 0.0  # start-up + everything fit() did
+
+    def summary(self) -> str:
+        """One sentence on what happened, with the speed and where the wall time went."""
+        if self.step == self.start_step:
+            return (
+                f"nothing to train: the run is already at step {self.step} of {self.target_step}. "
+                "To train on, resume with a larger --steps."
+            )
+        verb = "stopped" if self.interrupted else "finished"
+        steps = self.step - self.start_step
+        text = (
+            f"{verb} at step {self.step} in {format_duration(self.wall_s)}: "
+            f"start-up {format_duration(self.startup_s)}, "
+            f"training {format_duration(self.train_s)} ({steps} steps at {self.images_per_s:.0f} images/s), "
+            f"sample grids, checkpoints and evaluations {format_duration(self.overhead_s)}."
+        )
+        return text + (" A checkpoint was written; continue with --resume." if self.interrupted else "")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -56,9 +57,9 @@ class SingleProcess:
         """True when ``flag`` is true in any process."""
         return flag
 
-    def ranks_agree(self, module: nn.Module) -> bool:
-        """True when every process holds the same parameters."""
-        return True
+    def gather(self, value: Any) -> list[Any]:
+        """``value`` (JSON-like) of every process, rank 0's first."""
+        return [value]
 
     def barrier(self) -> None:
         """Wait for every process."""
@@ -112,12 +113,10 @@ class DataParallel(SingleProcess):
         dist.all_reduce(tensor)
         return bool(tensor.item() > 0)
 
-    def ranks_agree(self, module: nn.Module) -> bool:
-        with torch.no_grad():
-            local = torch.cat([p.detach().reshape(-1).float() for p in module.parameters()])
-        gathered = [torch.empty_like(local) for _ in range(self.world_size)]
-        dist.all_gather(gathered, local)
-        return all(torch.equal(gathered[0], other) for other in gathered[1:])
+    def gather(self, value: Any) -> list[Any]:
+        gathered: list[Any] = [None] * self.world_size
+        dist.all_gather_object(gathered, value)
+        return gathered
 
     def barrier(self) -> None:
         dist.barrier()

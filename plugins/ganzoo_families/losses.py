@@ -136,14 +136,16 @@ def gradient_penalty(
     fake: torch.Tensor,
     labels: torch.Tensor | None,
     target: float = 1.0,
+    generator: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Gulrajani et al. 2017: ``E[(||∇D(x̂)||₂ - target)²]`` on x̂ = αx + (1-α)G(z).
 
-    α is drawn once per sample (not per pixel); the norm runs over all non-batch dimensions;
-    the critic's pass and the gradient are computed in fp32 (see :func:`input_gradient`).
+    α is drawn once per sample (not per pixel), from ``generator`` (a loss passes ``ctx.rng``);
+    the norm runs over all non-batch dimensions; the critic's pass and the gradient are
+    computed in fp32 (see :func:`input_gradient`).
     """
     real, fake = real.detach().float(), fake.detach().float()
-    alpha = torch.rand(real.size(0), *([1] * (real.dim() - 1)), device=real.device)
+    alpha = torch.rand(real.size(0), *([1] * (real.dim() - 1)), device=real.device, generator=generator)
     norms = input_gradient(D, alpha * real + (1 - alpha) * fake, labels).flatten(1).norm(2, dim=1)
     return (norms - target).pow(2).mean()
 
@@ -162,7 +164,7 @@ class WassersteinGPLoss:
 
     def discriminator_loss(self, ctx):
         real_scores, fake_scores = _both_scores(ctx)
-        penalty = gradient_penalty(ctx.D, ctx.real, ctx.fake, ctx.labels)
+        penalty = gradient_penalty(ctx.D, ctx.real, ctx.fake, ctx.labels, generator=ctx.rng)
         distance = real_scores.mean() - fake_scores.mean()
         loss = -distance + self.gp_weight * penalty
         return loss, {
@@ -216,9 +218,9 @@ class ModeSeeking:
     """Mode-seeking regularisation (Mao et al. 2019, "Mode Seeking Generative Adversarial Networks
     for Diverse Image Synthesis", eq. 3), a regulariser: ``--loss bce+mode-seeking``.
 
-    In the generator phase it draws ``B/2`` pairs of latents (from the run's seeded stream),
-    generates both images of each pair with the same labels (the batch's own, for a conditional
-    generator) in one extra forward, and adds
+    In the generator phase it pairs the first ``B/2`` fakes with ``B/2`` new images of the same
+    labels from new latents (the run's seeded stream): one extra forward of ``B/2`` images,
+    reusing the latents behind ``ctx.fake`` (``ctx.latents``). It adds
     ``weight / (mean|G(z1) - G(z2)| / mean|z1 - z2| + eps)``: the generator is pushed to map
     distant latents to distant images instead of collapsing them onto one mode. Weight 1 and
     eps 1e-5 as in the authors' DCGAN code. The ratio is logged as ``ms_ratio``. Made for
@@ -236,10 +238,15 @@ class ModeSeeking:
 
     def generator_loss(self, ctx):
         pairs = max(1, len(ctx.fake) // 2)
-        z = ctx.sample_latents(2 * pairs).to(ctx.fake.device)
-        labels = ctx.labels[:pairs].repeat(2) if ctx.labels is not None else None
-        images = ctx.G(z, labels).float()
-        ratio = (images[:pairs] - images[pairs:]).abs().mean() / (z[:pairs] - z[pairs:]).float().abs().mean()
+        labels = ctx.labels[:pairs] if ctx.labels is not None else None
+        if ctx.latents is not None:  # the first image of each pair is ctx.fake's own: one forward of B/2 images
+            z1, first = ctx.latents[:pairs], ctx.fake[:pairs].float()
+        else:
+            z1 = ctx.sample_latents(pairs).to(ctx.fake.device)
+            first = ctx.G(z1, labels).float()
+        z2 = ctx.sample_latents(pairs).to(ctx.fake.device)
+        second = ctx.G(z2, labels).float()
+        ratio = (first - second).abs().mean() / (z1 - z2).float().abs().mean()
         return self.weight / (ratio + self.eps), {"ms_ratio": ratio.detach()}
 
 

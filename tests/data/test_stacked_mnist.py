@@ -42,7 +42,7 @@ def test_every_recipe_trains_on_stacked_mnist(recipe, data_root, tmp_path):
     )
     trainer = Trainer(config, tmp_path / "run", progress=False)
     assert trainer.fit().step == 2
-    assert trainer.G.image_shape == (3, 28, 28) and trainer.D.image_shape == (3, 28, 28)
+    assert trainer.gan.G.image_shape == (3, 28, 28) and trainer.gan.D.image_shape == (3, 28, 28)
     assert (tmp_path / "run" / "samples" / "step-0000002.png").is_file()
     if config.conditional:  # 1000 modes as classes; the grid shows 10 of them (000, 111, ..., 999), 8 each
         assert trainer.fixed_labels.unique().tolist() == [0, 111, 222, 333, 444, 555, 666, 777, 888, 999]

@@ -8,8 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from ganzoo import PhaseContext
 from ganzoo.discovery import get_registry
+from ganzoo.testing import phase_context
 from ganzoo_families.losses import gradient_penalty
 
 
@@ -29,9 +29,9 @@ def loss(name, **options):
 
 
 def ctx(D, real=None, fake=None, step=0, phase="discriminator", **extra):
-    """A phase context around hand-made batches (the real batch defaults to one image scored 0)."""
+    """A phase context around hand-made batches (the real batch defaults to one image scored 0), built by the training step."""
     real = images(0.0) if real is None else real
-    return PhaseContext(phase, step, step, real, None, fake, D, None, lambda n: torch.randn(n, 1), **extra)
+    return phase_context(phase, D, real, fake, step, **extra)
 
 
 def d_loss(name, D, real, fake, **options):

@@ -113,16 +113,19 @@ def test_mode_seeking_trains_a_conditional_run_and_logs_its_ratio(tmp_path, tiny
 
 
 def test_mode_seeking_rewards_distant_images_for_distant_latents():
-    from ganzoo.protocols import PhaseContext
+    from ganzoo.testing import phase_context
 
     registry = get_registry()
     loss = registry.build_part("loss", "mode-seeking")
-    latents = torch.tensor([[1.0, 0.0], [0.0, 0.0]])
+    z1, z2 = torch.tensor([[1.0, 0.0], [5.0, 5.0]]), torch.tensor([[0.0, 0.0]])
     scale = torch.nn.Parameter(torch.tensor(2.0))
-    G = lambda z, labels=None: (z * scale).view(-1, 1, 1, 2)  # noqa: E731
+    calls = []
+    G = lambda z, labels=None: calls.append(len(z)) or (z * scale).view(-1, 1, 1, 2)  # noqa: E731
     real = torch.zeros(2, 1, 1, 2)
-    ctx = PhaseContext("generator", 0, 0, real, None, real, None, G, lambda n: latents[:n])
+    fake = G(z1)  # the batch's fakes, with their latents: the first of the pair is reused, not generated again
+    ctx = phase_context("generator", None, real, fake, G=G, latents=z1, sample_latents=lambda n: z2[:n])
     value, stats = loss.generator_loss(ctx)
+    assert calls == [2, 1]  # one extra forward, of half the batch
     # |G(z1) - G(z2)| = 2 * |z1 - z2| everywhere: the ratio is 2 and the term 1 / (2 + 1e-5)
     assert stats["ms_ratio"].item() == pytest.approx(2.0) and value.item() == pytest.approx(1 / (2 + 1e-5))
     value.backward()

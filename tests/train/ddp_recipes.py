@@ -27,7 +27,6 @@ import torch
 
 from ganzoo.data.dataset import DatasetSpec, ImageDataset
 from ganzoo.discovery import build_registry
-from ganzoo.protocols import PhaseContext
 from ganzoo.registry import Registry
 from ganzoo.train import Trainer, resolve_config
 from ganzoo.train.strategy import DataParallel
@@ -80,13 +79,9 @@ def digest(*modules: torch.nn.Module) -> str:
     return sha.hexdigest()
 
 
-def discriminator_loss(loss, D, real, fake, labels):
-    """The loss's discriminator phase through its public method, with a phase context of these tensors."""
-    ctx = PhaseContext(
-        phase="discriminator", step=0, d_step=0, real=real, labels=labels, fake=fake, discriminator=D,
-        G=None, sample_latents=None,  # a discriminator-phase penalty needs neither
-    )  # fmt: skip
-    return loss.discriminator_loss(ctx)
+def discriminator_loss(gan, D, real, fake, labels):
+    """The loss's discriminator phase through its public method, with the step's phase context of these tensors and ``D``."""
+    return gan.loss.discriminator_loss(gan.context("discriminator", real, labels, fake, discriminator=D))
 
 
 def penalty_check(trainer: Trainer) -> dict[str, Any] | None:
@@ -101,19 +96,19 @@ def penalty_check(trainer: Trainer) -> dict[str, Any] | None:
     generator = torch.Generator().manual_seed(123)  # the same global batch in every process
     images = torch.rand(BATCH * world, *shape, generator=generator) * 2 - 1
     labels = torch.randint(0, classes, (BATCH * world,), generator=generator) if trainer.config.conditional else None
-    reference = copy.deepcopy(trainer.D)
-    ref_loss, ref_stats = discriminator_loss(trainer.loss, reference, images, images, labels)
+    reference = copy.deepcopy(trainer.gan.D)
+    ref_loss, ref_stats = discriminator_loss(trainer.gan, reference, images, images, labels)
     if "gp" not in ref_stats:
         return None
     ref_loss.backward()
     part = slice(strategy.rank * BATCH, (strategy.rank + 1) * BATCH)
     mine = labels[part] if labels is not None else None
-    loss, stats = discriminator_loss(trainer.loss, trainer.D_train, images[part], images[part], mine)
-    trainer.D.zero_grad(set_to_none=True)
+    loss, stats = discriminator_loss(trainer.gan, trainer.gan.D_train, images[part], images[part], mine)
+    trainer.gan.D.zero_grad(set_to_none=True)
     loss.backward()  # DDP averages the critic's gradients over the processes
-    pairs = zip(trainer.D.parameters(), reference.parameters(), strict=True)
+    pairs = zip(trainer.gan.D.parameters(), reference.parameters(), strict=True)
     gaps = [(p.grad - r.grad).abs().max().item() / (r.grad.abs().max().item() + 1e-12) for p, r in pairs]
-    trainer.D.zero_grad(set_to_none=True)
+    trainer.gan.D.zero_grad(set_to_none=True)
     return {
         "ddp": strategy.mean({"gp": float(stats["gp"])})["gp"],  # the mean of the processes' penalties
         "single": float(ref_stats["gp"]),
@@ -139,11 +134,11 @@ def main(out: Path) -> None:
         entry = {"world_size": trainer.strategy.world_size, "holds_lock": trainer.run_lock.held}
         entry["penalty"] = penalty_check(trainer)
         trainer.fit()
-        entry["ddp"] = digest(trainer.G, trainer.D)
+        entry["ddp"] = digest(trainer.gan.G, trainer.gan.D)
         config = tiny_config(registry, recipe, 2 * STEPS)
         resumed = Trainer(config, folder / "single", registry=registry, resume=True, progress=False)
         resumed.fit()
-        entry["resumed"] = digest(resumed.G, resumed.D)
+        entry["resumed"] = digest(resumed.gan.G, resumed.gan.D)
         entry["resumed_from"] = STEPS
         report[recipe] = entry
     rank = int(os.environ.get("RANK", "0"))

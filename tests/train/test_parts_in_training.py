@@ -145,16 +145,16 @@ def test_declared_double_backward_keeps_the_discriminator_uncompiled(tmp_path, t
         resolve_config(get_registry(), "mnist", "vanilla", compile=True, **tiny), tmp_path / "a", progress=False
     )
     plain.setup()
-    assert plain.D_train is not plain.D and plain.D_eval is not plain.D  # compiled wrappers
+    assert plain.gan.D_train is not plain.gan.D and plain.gan.D_eval is not plain.gan.D  # compiled wrappers
     penalised = Trainer(
         resolve_config(get_registry(), "mnist", "vanilla", compile=True, loss="bce+r1", **tiny),
         tmp_path / "b",
         progress=False,
     )
     penalised.setup()
-    assert penalised.needs == {"double_backward"}
-    assert penalised.D_train is penalised.D and penalised.D_eval is penalised.D
-    assert penalised.G_train is not penalised.G
+    assert penalised.gan.needs == {"double_backward"}
+    assert penalised.gan.D_train is penalised.gan.D and penalised.gan.D_eval is penalised.gan.D
+    assert penalised.gan.G_train is not penalised.gan.G
 
 
 @pytest.mark.slow
@@ -167,7 +167,7 @@ def test_compile_trains_with_ragan_and_lazy_r1(tmp_path, tiny):
 
 def test_limit_trains_on_the_first_images_only(tmp_path, tiny):
     trainer = _train(tmp_path / "run", limit=32, **{**tiny, "steps": 1})
-    assert len(trainer.batcher.images) == 32
+    assert len(trainer.gan.batcher.images) == 32
     with pytest.raises(ConfigError, match="--limit must be 0 .* or at least --batch-size"):
         resolve_config(get_registry(), "mnist", "vanilla", limit=8, batch_size=16)
     with pytest.raises(DataError, match="--limit 70000 asks for more images"):

@@ -119,7 +119,7 @@ def test_divergence_stops_with_the_step_and_last_checkpoint(tmp_path, tiny):
     def poison(trainer, step):
         if step == 4:
             with torch.no_grad():
-                next(trainer.G.parameters()).fill_(float("nan"))
+                next(trainer.gan.G.parameters()).fill_(float("nan"))
 
     with pytest.raises(RunError, match=r"diverged at step 6: .*loss_g.*last checkpoint is step 3"):
         Trainer(config, tmp_path / "run", progress=False, callbacks=(poison,)).fit()
@@ -132,7 +132,7 @@ def test_non_finite_weights_are_never_checkpointed(tmp_path, tiny):
     def poison(trainer, step):
         if step == 3:
             with torch.no_grad():
-                next(trainer.D.parameters()).fill_(float("inf"))
+                next(trainer.gan.D.parameters()).fill_(float("inf"))
 
     with pytest.raises(RunError, match=r"diverged at step 3: discriminator weights.*no checkpoint was written yet"):
         Trainer(config, tmp_path / "run", progress=False, callbacks=(poison,)).fit()
@@ -147,7 +147,7 @@ def test_rollback_reloads_the_last_checkpoint_with_halved_learning_rates(tmp_pat
         if step == 4 and not poisoned:
             poisoned.append(step)
             with torch.no_grad():
-                next(trainer.G.parameters()).fill_(float("nan"))
+                next(trainer.gan.G.parameters()).fill_(float("nan"))
 
     trainer = Trainer(config, tmp_path / "run", progress=False, callbacks=(poison_once,))
     result = trainer.fit()
