@@ -70,6 +70,13 @@ class Registry:
         self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
         self.plugins: list = []  # PluginInfo records, filled by ganzoo.discovery
 
+    def copy(self) -> "Registry":
+        """A registry with the same entries and plugins, whose later additions leave this one alone."""
+        other = Registry()
+        other._entries = {kind: dict(table) for kind, table in self._entries.items()}
+        other.plugins = list(self.plugins)
+        return other
+
     # -- adding ---------------------------------------------------------------------------
     def add(self, kind: str, value: Any, *, plugin: str = "(direct)", override: bool = False) -> Entry:
         """Register ``value`` (a PartSpec, Recipe, DatasetSpec or PretrainedSpec) under its ``name``."""

@@ -41,6 +41,7 @@ Checks, per kind:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import tempfile
 from dataclasses import dataclass
@@ -160,8 +161,13 @@ def check_generator(name: str, registry: Registry | None = None) -> list[CheckRe
 
 
 def check_discriminator(name: str, registry: Registry | None = None) -> list[CheckResult]:
-    """Check a registered discriminator against the Discriminator contract."""
+    """Check a registered discriminator against the Discriminator contract, on batches of the
+    multiple it declares (``PartSpec.batch_multiple``, e.g. a pack of 3: 6 images), else of 4."""
+    from ganzoo.train.part_options import batch_multiple
+
     spec = (registry or get_registry()).discriminator(name)
+    multiple = batch_multiple(spec, {})
+    batch = multiple * -(-BATCH // multiple)
     checks = []
     for shape, classes, tag in _variants(spec.conditional):
         build = lambda shape=shape, classes=classes: spec.factory(image_shape=shape, num_classes=classes)  # noqa: E731
@@ -176,17 +182,18 @@ def check_discriminator(name: str, registry: Registry | None = None) -> list[Che
             if any(isinstance(m, nn.Sigmoid) for m in D.modules()):
                 return "contains a Sigmoid: a discriminator returns raw scores (logits or critic values)"
             D.train()
-            x = torch.rand(BATCH, *shape).mul(2).sub(1).requires_grad_(True)
-            scores = D(x, _labels(classes))
-            if tuple(scores.shape) != (BATCH,):
-                return f"returned scores of shape {tuple(scores.shape)}; expected ({BATCH},), one raw score per image"
+            x = torch.rand(batch, *shape).mul(2).sub(1).requires_grad_(True)
+            scores = D(x, _labels(classes, batch))
+            if tuple(scores.shape) != (batch,):
+                return f"returned scores of shape {tuple(scores.shape)}; expected ({batch},), one raw score per image"
             scores.float().sum().backward()
             if x.grad is None or not x.grad.abs().sum() > 0:
                 return "no gradient reaches the input images"
             missing = [n for n, p in D.named_parameters() if p.requires_grad and p.grad is None]
             if missing:
                 return f"no gradient reaches {missing[:3]}"
-            return _round_trip(D, lambda m: m(torch.linspace(-1, 1, 2 * int(torch.tensor(shape).prod())).view(2, *shape), _labels(classes, 2)), build)
+            probe = torch.linspace(-1, 1, batch * int(torch.tensor(shape).prod())).view(batch, *shape)
+            return _round_trip(D, lambda m: m(probe, _labels(classes, batch)), build)
 
         checks.append((f"contract ({tag})", contract))
     return _check_all("discriminator", name, checks)
@@ -587,9 +594,27 @@ def conformance_cases(distribution: str | None = None, registry: Registry | None
     return cases
 
 
-def run_checks(kind: str, name: str, registry: Registry | None = None) -> list[CheckResult]:
-    """Every check of one entry."""
-    return CHECKERS[normalize_kind(kind)](name, registry)
+def with_options(registry: Registry, kind: str, name: str, options: dict) -> Registry:
+    """A copy of ``registry`` in which the part ``kind``/``name`` is built with ``options`` (keyword
+    arguments of its factory, as ``--set`` gives them) instead of its defaults; ConfigError (exit 2)
+    when the part does not take one of them or refuses its value."""
+    from ganzoo.train.part_options import check_part_options
+
+    kind = normalize_kind(kind)
+    scratch = registry.copy()
+    entry = scratch.entry(kind, name)
+    check_part_options(kind, entry.value, options, scratch)
+    bound = dataclasses.replace(entry.value, factory=functools.partial(entry.value.factory, **options))
+    scratch.add(kind, bound, plugin=entry.plugin, override=True)
+    return scratch
+
+
+def run_checks(kind: str, name: str, registry: Registry | None = None, options: dict | None = None) -> list[CheckResult]:
+    """Every check of one entry; with ``options``, of the part built with those options (see :func:`with_options`)."""
+    kind = normalize_kind(kind)
+    if options:
+        registry = with_options(registry or get_registry(), kind, name, options)
+    return CHECKERS[kind](name, registry)
 
 
 def assert_conforms(kind: str, name: str, registry: Registry | None = None) -> None:
@@ -614,4 +639,5 @@ __all__ = [
     "kit_step",
     "phase_context",
     "run_checks",
+    "with_options",
 ]

@@ -119,3 +119,21 @@ def test_an_exception_in_a_plugins_code_names_the_plugin_not_ganzoo(site, tmp_pa
     assert "plugin error: ValueError: a batch of 16 does not split into packs of 3" in message
     assert "in Picky.forward of plugin 'picky' (distribution picky-ganzoo-plugin 0.1)" in message
     assert "not of ganzoo" in message and "please report it" not in message and "Traceback" not in done.stderr
+    assert not (tmp_path / "run" / "config.json").exists()  # stopped by the build probe at the run's batch size, before training
+
+
+def test_plugins_check_takes_options(site):
+    refused = _ganzoo(site, "plugins", "check", "picky-ganzoo-plugin", "--set", "discriminator.pack=3")
+    assert refused.returncode == 2 and "No discriminator of 'picky-ganzoo-plugin' takes discriminator.pack" in " ".join(refused.stderr.split())
+    malformed = _ganzoo(site, "plugins", "check", "picky-ganzoo-plugin", "--set", "pack=3")
+    assert malformed.returncode == 2 and "PART.OPTION=VALUE" in malformed.stderr
+
+
+def test_the_kit_checks_a_part_with_options():
+    from ganzoo.testing import run_checks
+    from ganzoo.errors import ConfigError
+
+    results = run_checks("discriminator", "pacgan", options={"pack": 3})
+    assert results and all(r.ok for r in results), results
+    with pytest.raises(ConfigError, match="pack must be 2, 3 or 4"):
+        run_checks("discriminator", "pacgan", options={"pack": 7})

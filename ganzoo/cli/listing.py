@@ -130,16 +130,37 @@ def plugins(ctx: typer.Context, verbose: bool = typer.Option(False, "--verbose",
 @guarded
 def plugins_check(
     name: str = typer.Argument(..., help="A distribution (e.g. 'ganzoo' for the built-ins) or a plugin's entry-point name."),
+    assignments: list[str] = typer.Option(
+        [], "--set", metavar="PART.OPTION=VALUE",
+        help="Check the parts of kind PART (generator, discriminator, loss, augment) built with this option instead of "
+        "their defaults, e.g. --set discriminator.pack=3 (repeatable). Parts of that kind that do not take the option are "
+        "checked with their defaults.",
+    ),
 ) -> None:
     """Run the conformance kit on everything NAME registered; exit 1 when a check fails."""
     from ganzoo.testing import conformance_cases, run_checks
+    from ganzoo.train.part_options import parse_assignments, part_options, registry_kind
 
     registry = get_registry()
     known = {p.name for p in registry.plugins} | {p.distribution for p in registry.plugins}
     if name not in known:
         raise ConfigError(f"No installed plugin or distribution is called {name!r}; known: {', '.join(sorted(known))}. See `ganzoo plugins`.")
+    settings = {registry_kind(target): values for target, values in parse_assignments(assignments).items()}
     broken = [p for p in registry.plugins if name in (p.name, p.distribution) and not p.ok]
     cases = conformance_cases(name, registry)
+
+    def options_of(kind: str, entry: str) -> dict:
+        wanted = settings.get(kind, {})
+        if not wanted:
+            return {}
+        accepted, takes_any = part_options(registry.entry(kind, entry).value)
+        return wanted if takes_any or set(wanted) <= set(accepted) else {}
+
+    chosen = {(kind, entry): options_of(kind, entry) for kind, entry in cases}
+    for kind, wanted in settings.items():
+        if not any(chosen.get((k, e)) for k, e in cases if k == kind):
+            options = ", ".join(f"{kind}.{o}" for o in wanted)
+            raise ConfigError(f"No {kind} of {name!r} takes {options}; see `ganzoo list --options NAME` for a part's options.")
     table = Table(title=f"conformance of {name}")
     for column in ("kind", "name", "check", "result"):
         table.add_column(column, overflow="fold")
@@ -148,8 +169,10 @@ def plugins_check(
         table.add_row("plugin", info.name, "loads and registers", f"[red]FAIL[/] {escape(info.error)}")
         failures += 1
     for kind, entry in cases:
-        for result in run_checks(kind, entry, registry):
-            table.add_row(kind, entry, result.check, "[green]ok[/]" if result.ok else f"[red]FAIL[/] {escape(result.detail)}")
+        options = chosen[(kind, entry)]
+        label = entry + (" (" + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")" if options else "")
+        for result in run_checks(kind, entry, registry, options):
+            table.add_row(kind, label, result.check, "[green]ok[/]" if result.ok else f"[red]FAIL[/] {escape(result.detail)}")
             failures += not result.ok
     out.print(table)
     checked = sum(1 for _ in cases)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -13,7 +12,6 @@ from ganzoo.errors import PluginError
 from ganzoo.protocols import Augmentation, Loss
 from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig
-from ganzoo.train.part_options import batch_multiple
 
 
 @dataclass(frozen=True)
@@ -34,24 +32,26 @@ def shapes_for(config: TrainConfig, dataset: DatasetSpec) -> Shapes:
 
 
 def build_generator(registry: Registry, config: TrainConfig, shapes: Shapes) -> nn.Module:
-    """The generator of ``config``; checks the protocol's attributes and output shape."""
+    """The generator of ``config``; checks the protocol's attributes and output shape on a batch of
+    the run's own size, so that a part raising on that batch stops the run before it trains."""
     model = registry.build_part(
         "generator", config.generator, latent_dim=shapes.latent_dim, image_shape=shapes.image_shape, num_classes=shapes.num_classes, **config.generator_options
     )
-    check_generator(model, config.generator, shapes)
+    check_generator(model, config.generator, shapes, config.batch_size)
     return model
 
 
 def build_discriminator(registry: Registry, config: TrainConfig, shapes: Shapes) -> nn.Module:
     """The discriminator of ``config``; checks the protocol's attributes and output shape.
 
-    The shape probe feeds it a batch it can take: 2 images, or the smallest multiple of its
-    declared batch requirement (``PartSpec.batch_multiple``, e.g. a pack of 3) that holds 2.
+    The probe is a batch of the run's own size (``--batch-size``), which the configuration check
+    has already matched against the part's declared requirement (``PartSpec.batch_multiple``, e.g.
+    a pack of 3): a part that needs another batch without declaring it fails here, before training,
+    and its error names the plugin.
     """
     options = config.discriminator_options
     model = registry.build_part("discriminator", config.discriminator, image_shape=shapes.image_shape, num_classes=shapes.num_classes, **options)
-    batch = math.lcm(2, batch_multiple(registry.discriminator(config.discriminator), options))
-    check_discriminator(model, config.discriminator, shapes, batch)
+    check_discriminator(model, config.discriminator, shapes, config.batch_size)
     return model
 
 
@@ -96,16 +96,16 @@ def _check_attributes(model: nn.Module, who: str, expected: dict) -> None:
             raise PluginError(f"{who} has {attribute}={value!r}; expected {wanted!r}.")
 
 
-def check_generator(model: nn.Module, name: str, shapes: Shapes) -> None:
-    """Raise PluginError unless ``model`` honours the Generator contract for ``shapes``."""
+def check_generator(model: nn.Module, name: str, shapes: Shapes, batch: int = 2) -> None:
+    """Raise PluginError unless ``model`` honours the Generator contract for ``shapes`` on a probe of ``batch`` latents."""
     _check_attributes(model, f"Generator {name!r}", {"latent_dim": shapes.latent_dim, "image_shape": shapes.image_shape, "num_classes": shapes.num_classes})
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        out = model(torch.zeros(2, shapes.latent_dim), _probe_labels(shapes, 2))
+        out = model(torch.zeros(batch, shapes.latent_dim), _probe_labels(shapes, batch))
     model.train(was_training)
-    if tuple(out.shape) != (2, *shapes.image_shape):
-        raise PluginError(f"Generator {name!r} returned images of shape {tuple(out.shape)}; expected {(2, *shapes.image_shape)}.")
+    if tuple(out.shape) != (batch, *shapes.image_shape):
+        raise PluginError(f"Generator {name!r} returned images of shape {tuple(out.shape)}; expected {(batch, *shapes.image_shape)}.")
 
 
 def check_discriminator(model: nn.Module, name: str, shapes: Shapes, batch: int = 2) -> None:
