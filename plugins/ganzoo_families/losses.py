@@ -185,8 +185,9 @@ class LazyR1:
     ``interval · γ/2 · E[||∇D(x)||²]`` on the real batch — the weight scaled by the interval
     so that the penalty's average strength does not depend on it — and nothing otherwise.
     When it fires follows from the run's step, so a resumed run fires exactly when an
-    uninterrupted one would. Its state is the last measured ``E[||∇D(x)||²]``, logged as
-    ``r1`` at every step.
+    uninterrupted one would. Its state is the last measured ``E[||∇D(x)||²]`` (averaged over
+    data-parallel processes, so that every process holds the same state), logged as ``r1`` at
+    every step.
     """
 
     def __init__(self, gamma: float = 10.0, interval: int = 16):
@@ -199,7 +200,7 @@ class LazyR1:
         if ctx.d_step % self.interval:
             return torch.zeros((), device=ctx.real.device), {"r1": self.last.to(ctx.real.device)}
         penalty = input_gradient(ctx.D, ctx.real, ctx.labels).flatten(1).pow(2).sum(1).mean()
-        self.last = penalty.detach().cpu()
+        self.last = ctx.mean_across_processes(penalty.detach()).cpu()  # the same state in every process
         return self.interval * self.gamma / 2 * penalty, {"r1": penalty.detach()}
 
     def generator_loss(self, ctx):

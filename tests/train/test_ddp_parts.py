@@ -45,7 +45,7 @@ def test_two_processes_train_ragan_r1_with_ada_and_agree(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     meta = json.loads((run / "checkpoints" / "step-0000004.json").read_text())
-    assert meta["world_size"] == 2 and meta["ranks_agree"] is True
+    assert meta["world_size"] == 2 and meta["ranks_agree"] is True, meta.get("ranks_disagree_on")
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [1, 2, 3, 4]
     # ADA's r_t is averaged over both processes at its 4th D update; R1 fired at the first
