@@ -35,7 +35,7 @@ def sample(
 
     from ganzoo.api.model import load
     from ganzoo.train.images import save_grid
-    from ganzoo.train.run_dir import SAMPLES_DIR
+    from ganzoo.train.layout import SAMPLES_DIR
 
     suffix = out_file.suffix.lower() if out_file is not None else ".png"
     if suffix not in (".png", ".safetensors"):

@@ -37,7 +37,8 @@ from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.profiler import PhaseTimer
 from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.records import RunRecords, Tracking
-from ganzoo.train.run_dir import SAMPLES_DIR, check_new_run, prepare_new_run, write_config
+from ganzoo.train.layout import PROFILE_FILE, SAMPLES_DIR
+from ganzoo.train.run_dir import check_new_run, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
 from ganzoo.train.sampling import grid_labels, grid_rows
 from ganzoo.train.speed import TrainingClock, format_duration
@@ -51,7 +52,6 @@ class TrainingDiverged(RunError):
     """A loss or a weight became NaN or infinite."""
 
 
-PROFILE_FILE = "profile.json"  # written by --profile runs
 MAX_ROLLBACKS = 3  # with on_nan=rollback, give up after this many roll-backs
 
 
