@@ -8,6 +8,8 @@
     RUN/checkpoints/step-NNNNNNN.safetensors, .json   one checkpoint (CHECKPOINT_DIR, checkpoint_paths)
     RUN/trackers/                     the loggers' own files (TRACKERS_DIR) and their state.json (TRACKERS_STATE_FILE)
     RUN/profile.json                  written by --profile runs (PROFILE_FILE)
+    RUN/evaluations.jsonl             one record per `ganzoo eval` of the run (EVALUATIONS_FILE)
+    RUN/samples/sample-stepNNNNNNN-seedS.png   drawn by `ganzoo sample` (drawn_sample_name)
     RUN/.ganzoo.lock                  held by the process writing the run (LOCK_FILE)
 
 Every other module imports these names from here. This module imports no torch and no other
@@ -27,6 +29,7 @@ CHECKPOINT_DIR = "checkpoints"
 TRACKERS_DIR = "trackers"  # the loggers' files (TensorBoard events, W&B offline runs) and their state file
 TRACKERS_STATE_FILE = "state.json"  # in TRACKERS_DIR: each logger's state and how far it was sent the run
 PROFILE_FILE = "profile.json"
+EVALUATIONS_FILE = "evaluations.jsonl"
 LOCK_FILE = ".ganzoo.lock"
 
 #: What a fresh run with --overwrite clears from a directory that held an earlier run.
@@ -55,6 +58,12 @@ def step_of(path: Path) -> int:
 def sample_grid_name(step: int) -> str:
     """The name of step ``step``'s grid in SAMPLES_DIR."""
     return step_name(step, GRID_SUFFIX)
+
+
+def drawn_sample_name(step: int, seed: int, label: int | None = None) -> str:
+    """The default name of a grid drawn by ``ganzoo sample`` into SAMPLES_DIR (never matched by SAMPLE_GRID_GLOB)."""
+    chosen = "" if label is None else f"-class{label}"
+    return f"sample-step{step:07d}-seed{seed}{chosen}{GRID_SUFFIX}"
 
 
 def checkpoint_paths(run_dir: Path, step: int) -> tuple[Path, Path]:
