@@ -40,7 +40,7 @@ from ganzoo.train.records import RunRecords, Tracking
 from ganzoo.train.layout import PROFILE_FILE, SAMPLES_DIR
 from ganzoo.train.run_dir import check_new_run, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
-from ganzoo.train.sampling import grid_labels, grid_rows
+from ganzoo.sampling import grid_labels, grid_rows
 from ganzoo.train.speed import TrainingClock, format_duration
 from ganzoo.train.strategy import SingleProcess, strategy_for
 

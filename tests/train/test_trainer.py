@@ -191,7 +191,7 @@ def test_compile_and_channels_last_train(tmp_path, tiny):
 
 
 def test_ema_is_checkpointed_and_used_for_sampling(tmp_path, tiny):
-    from ganzoo.train.sampling import load_generator
+    from ganzoo.train.run_generator import load_generator
 
     _train(tmp_path / "run", ema_decay=0.9, **tiny)
     _, state, _ = load_checkpoint(tmp_path / "run")
