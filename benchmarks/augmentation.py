@@ -29,6 +29,7 @@ import torch
 from ganzoo.discovery import get_registry
 from ganzoo.evaluate import evaluate_generator, load_reference
 from ganzoo.train import Trainer, resolve_config
+from ganzoo.train.layout import METRICS_FILE
 from ganzoo.train.part_options import parse_assignments
 from records import invocation, merged_rows
 
@@ -61,7 +62,7 @@ def _train_and_evaluate(args, registry, data: str, augment: str, seed: int, refe
     evaluation = evaluate_generator(
         generator, reference, dataset=spec, n=args.eval_n, metrics="fid,kid", n_real=args.eval_n
     )
-    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    records = [json.loads(line) for line in (run / METRICS_FILE).read_text().splitlines()]
     last = [r for r in records if "loss_d" in r][-1]
     curve = {r["step"]: round(r["eval"]["fid"], 2) for r in records if "eval" in r}
     return {

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from records import invocation
 
+from ganzoo.train.layout import CHECKPOINT_DIR, METRICS_FILE, WEIGHTS_SUFFIX
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -52,10 +54,10 @@ def main() -> None:
         while process.poll() is None:
             rss = _status_kib(process.pid, "VmRSS")
             hwm = _status_kib(process.pid, "VmHWM")
-            folder = run / "checkpoints"
-            names = sorted(p.name for p in folder.glob("step-*.safetensors")) if folder.is_dir() else []
+            folder = run / CHECKPOINT_DIR
+            names = sorted(p.name for p in folder.glob(f"*{WEIGHTS_SUFFIX}")) if folder.is_dir() else []
             step = 0
-            metrics = run / "metrics.jsonl"
+            metrics = run / METRICS_FILE
             if metrics.exists():
                 lines = metrics.read_text().splitlines()
                 step = json.loads(lines[-1])["step"] if lines else 0
@@ -65,7 +67,7 @@ def main() -> None:
         stdout, stderr = process.communicate()
         if process.returncode != 0:
             raise SystemExit(f"training failed ({process.returncode}):\n{stderr}")
-        final = sorted(p.name for p in (run / "checkpoints").glob("step-*.safetensors"))
+        final = sorted(p.name for p in (run / CHECKPOINT_DIR).glob(f"*{WEIGHTS_SUFFIX}"))
     at = lambda fraction: next((s for s in samples if s["step"] >= fraction * args.steps), samples[-1])  # noqa: E731
     result = {
         "command": invocation(),

@@ -27,6 +27,7 @@ import torch
 
 from ganzoo.discovery import get_registry
 from ganzoo.train import Trainer, TrainingDiverged, resolve_config
+from ganzoo.train.layout import METRICS_FILE
 from records import invocation, merged_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -85,7 +86,7 @@ def main() -> None:
                     trainer.fit()
                 except TrainingDiverged as diverged:
                     error = str(diverged)
-                records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()] if (run / "metrics.jsonl").exists() else []
+                records = [json.loads(line) for line in (run / METRICS_FILE).read_text().splitlines()] if (run / METRICS_FILE).exists() else []
                 finite = error is None and all(math.isfinite(r["loss_d"]) and math.isfinite(r["loss_g"]) for r in records)
                 scales = {k: s.get_scale() for k, s in trainer.gan.precision._scalers.items()}
                 row = {"recipe": recipe, "precision": precision, "steps": trainer.step, "batch_size": config.batch_size, "width": args.width or None, "command": command, "all_losses_finite": finite, "error": error,

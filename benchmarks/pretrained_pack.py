@@ -26,7 +26,7 @@ from ganzoo.api.model import GanModel, load
 from ganzoo.discovery import get_registry
 from ganzoo.pretrained.pack import GRID_FILE, QUANTIZATIONS, load_pretrained, write_card, write_pack
 from ganzoo.pretrained.spec import PretrainedSpec
-from ganzoo.train.run_dir import CONFIG_FILE
+from ganzoo.train.layout import CONFIG_FILE
 
 REPO = Path(__file__).resolve().parent.parent
 LEADERBOARD = REPO / "benchmarks" / "results" / "leaderboard"

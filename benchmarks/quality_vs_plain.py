@@ -39,7 +39,7 @@ from ganzoo.evaluate import evaluate_generator, load_reference  # noqa: E402
 from ganzoo.train import Trainer, resolve_config  # noqa: E402
 from ganzoo.train.build import build_discriminator, build_generator  # noqa: E402
 from ganzoo.train.images import save_grid  # noqa: E402
-from ganzoo.train.sampling import grid_labels, sample_images  # noqa: E402
+from ganzoo.sampling import grid_labels, sample_images  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GRIDS = RESULTS / "quality_vs_plain"

@@ -26,6 +26,8 @@ import torch
 
 from records import invocation
 
+from ganzoo.train.layout import METRICS_FILE
+
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
@@ -36,7 +38,7 @@ def run_once(recipe: str, data: str, steps: int, extra: list[str]) -> dict:
         start = time.perf_counter()
         subprocess.run(command, check=True, capture_output=True, text=True)
         wall = time.perf_counter() - start
-        records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+        records = [json.loads(line) for line in (out / METRICS_FILE).read_text().splitlines()]
     rates = [r["images_per_s"] for r in records if "images_per_s" in r]
     steady = rates[1:] or rates
     return {"wall_s": round(wall, 2), "steady_images_per_s": round(statistics.median(steady), 1), "final_loss_d": records[-1]["loss_d"], "final_loss_g": records[-1]["loss_g"]}

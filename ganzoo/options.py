@@ -22,6 +22,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, Callable
 
 from ganzoo.errors import ConfigError
+from ganzoo.train.layout import METRICS_FILE, PROFILE_FILE
 
 _KEY = "ganzoo"  # the key of our metadata in a dataclass field's metadata mapping
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -296,10 +297,10 @@ class TrainingOptions:
         check=SWITCH,
         resumable=True,
         help="Time each section of a step (data, forward, backward, optimiser) and print where the time goes; "
-        "writes RUN/profile.json (synchronises the device, so it runs a little slower).",
+        f"writes RUN/{PROFILE_FILE} (synchronises the device, so it runs a little slower).",
     )
     log_every: int = option(
-        50, help="Steps between metrics.jsonl records.", group=RECORDS, check=POSITIVE, resumable=True
+        50, help=f"Steps between {METRICS_FILE} records.", group=RECORDS, check=POSITIVE, resumable=True
     )
     sample_every: int = option(
         500, help="Steps between sample grids (one at the end too).", group=RECORDS, check=POSITIVE, resumable=True
@@ -312,7 +313,7 @@ class TrainingOptions:
     )
     eval_every: int = option(
         0,
-        help="Evaluate every K steps (and at the end) and append the metrics to metrics.jsonl; 0 = off.",
+        help=f"Evaluate every K steps (and at the end) and append the metrics to {METRICS_FILE}; 0 = off.",
         group=RECORDS,
         check=whole(0, "0 (off) or a positive number of steps"),
         resumable=True,
@@ -330,7 +331,7 @@ class TrainingOptions:
     logger: tuple[str, ...] = option(
         (),
         help="Also log to this experiment tracker: tensorboard, wandb, mlflow (see `ganzoo list loggers`); "
-        "repeatable. metrics.jsonl is always written.",
+        f"repeatable. {METRICS_FILE} is always written.",
         group=RECORDS,
         check=Check(
             lambda v: isinstance(v, (list, tuple)) and all(isinstance(n, str) and n for n in v),

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import torch
 
-from ganzoo.api.model import GanModel
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.evaluate.evaluator import DEFAULT_SPLIT, EvaluationResult, evaluate_generator, evaluate_images, load_reference, protocol_n
 from ganzoo.evaluate.metrics import METRICS
 from ganzoo.registry import Registry
+
+if TYPE_CHECKING:
+    from ganzoo.api.model import GanModel  # not imported to run: GanModel.evaluate calls this module
 
 
 def evaluate(
@@ -42,7 +44,7 @@ def evaluate(
     registry = registry or get_registry()
     weights = Path(feature_weights) if feature_weights is not None else None
     options = dict(metrics=metrics, feature_extractor=feature_extractor, feature_weights=weights, reference_split=split)
-    if isinstance(target, GanModel):
+    if _is_model(target):
         if dataset is not None and dataset != target.dataset:
             raise ConfigError(f"{target.source} was trained on {target.dataset!r}; it is evaluated against that dataset, not {dataset!r}.")
         if labels is not None:
@@ -70,3 +72,8 @@ def _float_to_uint8(images: torch.Tensor) -> torch.Tensor:
     if not images.is_floating_point():
         raise ConfigError(f"Images must be uint8 (0..255) or float in [-1, 1]; got {images.dtype}.")
     return to_uint8(images)
+
+
+def _is_model(target: object) -> bool:
+    """True for a :class:`~ganzoo.api.model.GanModel` (what this module reads of one), told apart without importing it."""
+    return all(hasattr(target, name) for name in ("generator", "config", "dataset", "source", "step", "ema"))

@@ -14,9 +14,9 @@ from ganzoo.data.batcher import to_uint8
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError, RunError
 from ganzoo.registry import Registry
+from ganzoo.sampling import GRID_CLASSES, grid_labels, grid_rows
 from ganzoo.train.config import TrainConfig
 from ganzoo.train.images import make_grid
-from ganzoo.train.sampling import GRID_CLASSES, grid_labels, grid_rows
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -202,7 +202,7 @@ def load(name_or_path: str | Path, *, ema: bool = True, device: str | torch.devi
     registry = registry or get_registry()
     path = Path(name_or_path)
     if path.is_dir():
-        from ganzoo.train.sampling import load_generator
+        from ganzoo.train.run_generator import load_generator
 
         generator, config, _, step, is_ema = load_generator(path, registry, use_ema=ema, device=device)
         return GanModel(generator, config, source=str(path), step=step, ema=is_ema)

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 
 from ganzoo.errors import ConfigError, RunError
 from ganzoo.train.atomic import write_atomically
+from ganzoo.train.layout import METRICS_FILE
 
 #: The evaluation metrics drawn, each in its own panel, when a run has them (``--eval-every``).
 EVAL_PANELS = {"fid": "FID (lower is better)", "kid": "KID (lower is better)", "classes_covered": "classes covered",
@@ -62,7 +63,7 @@ def plot_runs(runs: Sequence[str | Path], out: str | Path = "curves.png", *, tit
     series = [curves(run.metrics) for run in opened]
     empty = [str(run.dir) for run, found in zip(opened, series) if not found]
     if empty:
-        raise RunError(f"{', '.join(empty)} {'has' if len(empty) == 1 else 'have'} no logged losses yet (metrics.jsonl is empty).")
+        raise RunError(f"{', '.join(empty)} {'has' if len(empty) == 1 else 'have'} no logged losses yet ({METRICS_FILE} is empty).")
     panels = ["losses"] + [f"eval/{key}" for key in EVAL_PANELS if any(f"eval/{key}" in found for found in series)]
     figure = _draw(panels, series, _labels([run.dir for run in opened]), title)
     buffer = io.BytesIO()

@@ -6,14 +6,13 @@ import difflib
 from pathlib import Path
 
 from ganzoo.errors import RunError
+from ganzoo.train.layout import is_run
 
 RUNS_DIR = Path("runs")  # where `ganzoo train` puts runs by default
 
 
 def runs_near(path: Path, limit: int = 5) -> list[Path]:
     """Runs beside ``path`` (in its parent folder, else in ./runs), closest names first."""
-    from ganzoo.train.run_dir import is_run
-
     path = Path(path)
     for folder in (path.parent, RUNS_DIR):
         if folder.is_dir():

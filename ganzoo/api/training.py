@@ -23,7 +23,8 @@ from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
 from ganzoo.train.part_options import parse_assignments
 from ganzoo.train.recipe_file import is_recipe_file, load_recipe_file, read_recipe_file
-from ganzoo.train.run_dir import METRICS_FILE, SAMPLES_DIR, default_run_dir, open_existing_run
+from ganzoo.train.layout import METRICS_FILE, SAMPLE_GRID_GLOB, SAMPLES_DIR
+from ganzoo.train.run_dir import default_run_dir, open_existing_run
 
 if TYPE_CHECKING:
     from ganzoo.api.model import GanModel
@@ -178,7 +179,7 @@ class Run:
     @property
     def samples(self) -> list[Path]:
         """The fixed-noise grids written during training, oldest first."""
-        return sorted((self.dir / SAMPLES_DIR).glob("step-*.png"))
+        return sorted((self.dir / SAMPLES_DIR).glob(SAMPLE_GRID_GLOB))
 
     @property
     def checkpoint(self) -> Path | None:

@@ -21,6 +21,7 @@ from ganzoo.bench.plot import loss_chart
 from ganzoo.bench.runner import read_result
 from ganzoo.errors import ConfigError
 from ganzoo.train.atomic import write_atomically, write_json_atomically
+from ganzoo.train.layout import METRICS_FILE
 
 #: Protocol fields that legitimately differ between the cells of one table.
 PER_CELL_FIELDS = {"seed", "image_size", "generator", "step", "run"}
@@ -264,7 +265,7 @@ class Leaderboard:
                 write_atomically(target, lambda tmp, source=samples: shutil.copyfile(source, tmp))
                 curves: dict[str, list] = {}
                 for result in sorted(row.results, key=lambda r: r["cell"]["seed"]):
-                    log = Path(result["_dir"]) / result.get("log", "metrics.jsonl")
+                    log = Path(result["_dir"]) / result.get("log", METRICS_FILE)
                     records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
                     for name in sorted({k for rec in records for k in rec if k.startswith("loss_")}):
                         curves.setdefault(name, []).append([(rec["step"], rec[name]) for rec in records if name in rec])

@@ -36,8 +36,8 @@ from ganzoo.registry import Registry
 from ganzoo.train.atomic import write_json_atomically
 from ganzoo.train.checkpoint import list_checkpoints
 from ganzoo.train.config import resolve_config
+from ganzoo.train.layout import METRICS_FILE, SAMPLES_DIR, sample_grid_name
 from ganzoo.train.records import Tracking
-from ganzoo.train.run_dir import METRICS_FILE, SAMPLES_DIR
 from ganzoo.train.run_lock import RunLock
 from ganzoo.train.speed import images_per_s_of
 from ganzoo.train.trainer import Trainer
@@ -224,7 +224,7 @@ class GridRunner:
             ema=trainer.gan.ema is not None, reference_split=settings.split, device=str(trainer.gan.device),
         )  # fmt: skip
         eval_wall = time.perf_counter() - started
-        shutil.copyfile(run_dir / SAMPLES_DIR / f"step-{steps:07d}.png", cell_dir / SAMPLES_FILE)
+        shutil.copyfile(run_dir / SAMPLES_DIR / sample_grid_name(steps), cell_dir / SAMPLES_FILE)
         shutil.copyfile(run_dir / METRICS_FILE, cell_dir / METRICS_FILE)
         rate = images_per_s_of(_read_jsonl(run_dir / METRICS_FILE))  # the one definition (ganzoo.train.speed)
         return self._base_record(cell) | {

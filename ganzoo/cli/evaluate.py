@@ -12,8 +12,7 @@ from rich.table import Table
 from ganzoo.cli.app import app, err, guarded, out
 from ganzoo.cli.sample import SOURCE_HELP
 from ganzoo.train.atomic import write_atomically
-
-EVALUATIONS_FILE = "evaluations.jsonl"
+from ganzoo.train.layout import EVALUATIONS_FILE
 
 
 def metrics_table(result, title: str) -> Table:

@@ -35,7 +35,7 @@ def sample(
 
     from ganzoo.api.model import load
     from ganzoo.train.images import save_grid
-    from ganzoo.train.run_dir import SAMPLES_DIR
+    from ganzoo.train.layout import SAMPLES_DIR, drawn_sample_name
 
     suffix = out_file.suffix.lower() if out_file is not None else ".png"
     if suffix not in (".png", ".safetensors"):
@@ -49,7 +49,7 @@ def sample(
         raise ConfigError(f"--class must be between 0 and {model.num_classes - 1} for {model.dataset}; got {class_}.")
     suffix_class = "" if class_ is None else f"-class{class_}"
     if out_file is None and model.card is None:
-        out_file = Path(source) / SAMPLES_DIR / f"sample-step{model.step:07d}-seed{seed}{suffix_class}.png"
+        out_file = Path(source) / SAMPLES_DIR / drawn_sample_name(model.step, seed, class_)
     elif out_file is None:
         out_file = Path(f"{source}-seed{seed}{suffix_class}.png")
     if suffix == ".png":

@@ -13,6 +13,7 @@ from ganzoo.cli.app import EXIT_INTERRUPTED, app, err, guarded, out
 from ganzoo.cli.train_options import given_options, with_training_options
 from ganzoo.discovery import get_registry
 from ganzoo.options import RUN
+from ganzoo.train.layout import CHECKPOINT_DIR, SAMPLES_DIR
 from ganzoo.train.part_options import parse_assignments
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def _install_stop_handlers(trainer: Trainer) -> dict:
 def _print_profile(run_dir: Path) -> None:
     from rich.table import Table
 
-    from ganzoo.train.trainer import PROFILE_FILE
+    from ganzoo.train.layout import PROFILE_FILE
 
     profile = json.loads((run_dir / PROFILE_FILE).read_text())
     table = Table(title=f"where a step's time goes ({profile['steps']} steps on {profile['device']})")
@@ -119,7 +120,7 @@ def train(
     if main and config.profile:
         _print_profile(run_dir)
     if main:
-        summary = f"{result.summary()} Samples: {run_dir / 'samples'}  checkpoints: {run_dir / 'checkpoints'}"
+        summary = f"{result.summary()} Samples: {run_dir / SAMPLES_DIR}  checkpoints: {run_dir / CHECKPOINT_DIR}"
         out.print(summary, highlight=False, soft_wrap=True)
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)  # after the checkpoint: 130, as documented in docs/cli.md

@@ -20,6 +20,7 @@ from ganzoo.evaluate.extractors import DOMAIN_EXTRACTORS, INCEPTION, available_e
 from ganzoo.evaluate.metrics import METRICS, cache_name, compute_fidelity, parse_metrics
 from ganzoo.evaluate.modes import mode_metrics, read_modes
 from ganzoo.registry import Registry
+from ganzoo.sampling import sample_images
 
 DEFAULT_N = 10_000
 DEFAULT_SPLIT = "test"
@@ -159,8 +160,6 @@ def evaluate_generator(
     **options: Any,
 ) -> EvaluationResult:
     """Sample ``n`` images from a generator (balanced labels when conditional) and evaluate them."""
-    from ganzoo.train.sampling import sample_images
-
     if n < 2:
         raise ConfigError(f"--n must be at least 2; got {n}.")
     labels = balanced_labels(n, generator.num_classes) if generator.num_classes else None

@@ -27,7 +27,7 @@ from ganzoo.train.atomic import write_atomically, write_json_atomically
 from ganzoo.train.build import Shapes, build_generator, shapes_for
 from ganzoo.train.checkpoint import sha256_of
 from ganzoo.train.config import TrainConfig
-from ganzoo.train.run_dir import CONFIG_FILE
+from ganzoo.train.layout import CONFIG_FILE
 
 WEIGHTS_FILE = "generator.safetensors"
 GRID_FILE = "samples.png"

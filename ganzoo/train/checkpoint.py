@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +22,11 @@ from safetensors.torch import load_file, save_file
 
 from ganzoo.errors import CheckpointError, GanzooWarning
 from ganzoo.train.atomic import write_atomically, write_json_atomically
+from ganzoo.train.layout import CHECKPOINT_DIR, PARTIAL_CHECKPOINT_GLOB, checkpoint_paths, checkpoint_steps
 from ganzoo.train.state_io import flatten_state, unflatten_state
 from ganzoo.train.storage import storage_guard
 
-CHECKPOINT_DIR = "checkpoints"
 FORMAT_VERSION = 1
-_NAME = re.compile(r"^step-(\d+)\.json$")
 T = TypeVar("T")
 
 
@@ -42,8 +40,7 @@ class CheckpointFiles:
 
 
 def _files(run_dir: Path, step: int) -> CheckpointFiles:
-    folder = Path(run_dir) / CHECKPOINT_DIR
-    return CheckpointFiles(step, folder / f"step-{step:07d}.safetensors", folder / f"step-{step:07d}.json")
+    return CheckpointFiles(step, *checkpoint_paths(run_dir, step))
 
 
 def sha256_of(path: Path) -> str:
@@ -57,11 +54,7 @@ def sha256_of(path: Path) -> str:
 
 def list_checkpoints(run_dir: Path) -> list[CheckpointFiles]:
     """Checkpoints of a run whose JSON exists, oldest first (not yet verified)."""
-    folder = Path(run_dir) / CHECKPOINT_DIR
-    if not folder.is_dir():
-        return []
-    steps = sorted(int(m.group(1)) for p in folder.iterdir() if (m := _NAME.match(p.name)))
-    return [_files(run_dir, s) for s in steps]
+    return [_files(run_dir, s) for s in checkpoint_steps(run_dir)]
 
 
 def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], meta: dict[str, Any], keep: int = 3) -> CheckpointFiles:
@@ -73,7 +66,7 @@ def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], meta: dict[
     files = _files(run_dir, step)
     what = f"the checkpoint of step {step}"
     with storage_guard(files.weights, what):
-        for stale in files.weights.parent.glob(".step-*.tmp") if files.weights.parent.is_dir() else ():
+        for stale in files.weights.parent.glob(PARTIAL_CHECKPOINT_GLOB) if files.weights.parent.is_dir() else ():
             stale.unlink(missing_ok=True)  # left by a process killed while writing
     tensors: dict[str, torch.Tensor] = {}
     trees: dict[str, Any] = {}

@@ -29,9 +29,9 @@ from typing import Any, Mapping
 from ganzoo.errors import GanzooWarning
 from ganzoo.loggers.base import Logger, LoggerContext, scalars_of
 from ganzoo.train.atomic import write_json_atomically
-from ganzoo.train.run_dir import SAMPLES_DIR, TRACKERS_DIR, MetricsLog
+from ganzoo.train.layout import METRICS_FILE, SAMPLE_GRID_GLOB, SAMPLES_DIR, TRACKERS_DIR, TRACKERS_STATE_FILE, step_of
+from ganzoo.train.run_dir import MetricsLog
 
-STATE_FILE = "state.json"
 GRID_TAG = "samples"
 
 
@@ -129,8 +129,8 @@ class RunRecords:
     def _replay(self, name: str, after: int, upto: int) -> None:
         """Send logger ``name`` the records and grids of steps ``after < step <= upto``, in step order."""
         events: list[tuple[int, int, Any]] = [(r["step"], 0, r) for r in self.log.read() if after < r.get("step", 0) <= upto]
-        for path in (self.run_dir / SAMPLES_DIR).glob("step-*.png"):
-            step = int(path.stem.split("-")[-1])
+        for path in (self.run_dir / SAMPLES_DIR).glob(SAMPLE_GRID_GLOB):
+            step = step_of(path)
             if after < step <= upto:
                 events.append((step, 1, path))
         for step, kind, item in sorted(events, key=lambda e: e[:2]):
@@ -152,7 +152,7 @@ class RunRecords:
             del self.live[name]
             warnings.warn(
                 f"The {name} logger failed at step {self.step} ({type(error).__name__}: {error}). Training and checkpoints "
-                "go on without it and metrics.jsonl keeps every record; resuming the run sends the tracker what it missed.",
+                f"go on without it and {METRICS_FILE} keeps every record; resuming the run sends the tracker what it missed.",
                 GanzooWarning,
                 stacklevel=2,
             )
@@ -160,7 +160,7 @@ class RunRecords:
 
     def _read_state(self) -> dict[str, dict[str, Any]]:
         try:
-            data = json.loads((self.folder / STATE_FILE).read_text())
+            data = json.loads((self.folder / TRACKERS_STATE_FILE).read_text())
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
@@ -168,4 +168,4 @@ class RunRecords:
     def _save(self) -> None:
         if self.state:
             merged = {**self._read_state(), **self.state}  # loggers not used this session keep their state
-            write_json_atomically(self.folder / STATE_FILE, merged, "the trackers' state")
+            write_json_atomically(self.folder / TRACKERS_STATE_FILE, merged, "the trackers' state")

@@ -14,21 +14,9 @@ import torch
 
 from ganzoo.errors import RunError
 from ganzoo.train.atomic import write_atomically, write_json_atomically
-from ganzoo.train.checkpoint import CHECKPOINT_DIR
 from ganzoo.train.config import TrainConfig
-from ganzoo.train.run_lock import LOCK_FILE
+from ganzoo.train.layout import CONFIG_FILE, LOCK_FILE, METRICS_FILE, OWNED, is_run
 from ganzoo.train.storage import storage_guard, unwritable_output
-
-CONFIG_FILE = "config.json"
-METRICS_FILE = "metrics.jsonl"
-SAMPLES_DIR = "samples"
-TRACKERS_DIR = "trackers"  # the loggers' files (TensorBoard events, W&B offline runs) and their state.json
-_OWNED = (CONFIG_FILE, METRICS_FILE, SAMPLES_DIR, CHECKPOINT_DIR, TRACKERS_DIR)
-
-
-def is_run(path: Path) -> bool:
-    """True when ``path`` holds a ganzoo run (it has a config.json)."""
-    return (Path(path) / CONFIG_FILE).is_file()
 
 
 def default_run_dir(base: Path, name: str) -> Path:
@@ -68,7 +56,7 @@ def prepare_new_run(path: Path, overwrite: bool) -> None:
     check_new_run(path, overwrite)
     if path.is_dir() and overwrite:
         with storage_guard(path, "the new run (clearing the previous one's files)"):
-            for name in _OWNED:
+            for name in OWNED:
                 target = path / name
                 if target.is_dir():
                     shutil.rmtree(target)

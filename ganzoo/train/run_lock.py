@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import RunError, RunLockedError
+from ganzoo.train.layout import LOCK_FILE
 from ganzoo.train.storage import storage_guard, unwritable_output
-
-LOCK_FILE = ".ganzoo.lock"
 
 
 def _program() -> str:

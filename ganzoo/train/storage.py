@@ -24,6 +24,7 @@ from typing import Iterator
 from safetensors import SafetensorError
 
 from ganzoo.errors import RunError, StorageError
+from ganzoo.train.layout import CHECKPOINT_DIR, CONFIG_FILE, checkpoint_steps, is_run
 
 #: errno -> (what happened, what to do)
 REASONS = {
@@ -69,8 +70,6 @@ def free_space(path: Path) -> str | None:
 
 def _run_of(path: Path) -> Path | None:
     """The run directory ``path`` belongs to (RUN, RUN/file or RUN/folder/file), if any."""
-    from ganzoo.train.run_dir import is_run  # imported here: run_dir's writes use this module
-
     return next((folder for folder in (path, *path.parents[:2]) if is_run(folder)), None)
 
 
@@ -79,7 +78,7 @@ def _continue_command(run: Path) -> str:
     if run.name == "run" and (run.parent / "cell.json").is_file():
         return "the same `ganzoo bench` command (the cell resumes from its checkpoint)"
     try:
-        config = json.loads((run / "config.json").read_text())["config"]
+        config = json.loads((run / CONFIG_FILE).read_text())["config"]
         recipe, data = config.get("recipe") or "", config["dataset"]
     except (OSError, ValueError, KeyError, TypeError):
         return f"`ganzoo train ... --resume --out {run}`"
@@ -87,16 +86,14 @@ def _continue_command(run: Path) -> str:
 
 
 def _advice(path: Path, fix: str) -> str:
-    from ganzoo.train.checkpoint import list_checkpoints  # imported here: checkpoint writes use this module
-
     run = _run_of(path)
     if run is None:
         return f"Nothing else was changed; {fix}, then run the command again (or write somewhere else)."
-    done = list_checkpoints(run)
+    done = checkpoint_steps(run)
     if not done:
         return f"No checkpoint had been written yet; {fix}, then start the run again (--overwrite or another --out)."
     return (
-        f"The checkpoints already in {run / 'checkpoints'} are intact (newest: step {done[-1].step}); "
+        f"The checkpoints already in {run / CHECKPOINT_DIR} are intact (newest: step {done[-1]}); "
         f"{fix}, then continue with {_continue_command(run)}."
     )
 

@@ -16,7 +16,6 @@ from typing import Any, Callable
 
 import torch
 
-
 from ganzoo.data.root import resolve_data_root
 from ganzoo.discovery import get_registry
 from ganzoo.errors import CheckpointError, GanzooWarning, RunError
@@ -29,9 +28,10 @@ from ganzoo.train.atomic import write_json_atomically
 from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.records import RunRecords, Tracking
-from ganzoo.train.run_dir import SAMPLES_DIR, check_new_run, prepare_new_run, write_config
+from ganzoo.train.layout import PROFILE_FILE, SAMPLES_DIR, sample_grid_name
+from ganzoo.train.run_dir import check_new_run, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
-from ganzoo.train.sampling import grid_labels, grid_rows
+from ganzoo.sampling import grid_labels, grid_rows
 from ganzoo.train.speed import LogWindow, TrainingClock, TrainResult
 from ganzoo.train.step import GanStep
 from ganzoo.train.strategy import SingleProcess, strategy_for
@@ -44,7 +44,6 @@ class TrainingDiverged(RunError):
     """A loss or a weight became NaN or infinite."""
 
 
-PROFILE_FILE = "profile.json"  # written by --profile runs
 MAX_ROLLBACKS = 3  # with on_nan=rollback, give up after this many roll-backs
 
 
@@ -198,7 +197,7 @@ class Trainer:
     def sample_grid(self, path: Path | None = None) -> Path:
         """Write the fixed-noise grid of the current step (EMA generator when present)."""
         images = self.gan.draw(self.fixed_z, self.fixed_labels)
-        path = path or self.run_dir / SAMPLES_DIR / f"step-{self.step:07d}.png"
+        path = path or self.run_dir / SAMPLES_DIR / sample_grid_name(self.step)
         save_grid(images, path, nrow=grid_rows(self.shapes.num_classes, len(images)))
         return path
 

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from ganzoo.cli import app
 from ganzoo.errors import RunLockedError
 from ganzoo.train.checkpoint import list_checkpoints
-from ganzoo.train.run_lock import LOCK_FILE, RunLock, hold_run_lock, lock_holder
+from ganzoo.train.layout import LOCK_FILE
+from ganzoo.train.run_lock import RunLock, hold_run_lock, lock_holder
 
 ARGS = ["--batch-size", "16", "--log-every", "5", "--sample-every", "1000", "--checkpoint-every", "10", "-q"]
 ENV = {**os.environ, "GANZOO_OFFLINE": "1", "OMP_NUM_THREADS": "1"}

@@ -59,8 +59,10 @@ def test_an_existing_run_is_not_clobbered(tmp_path, tiny):
     with pytest.raises(RunError, match="already holds a ganzoo run.*--resume.*--overwrite"):
         _train(tmp_path / "run", **tiny)
     assert (tmp_path / "run" / "checkpoints" / "step-0000006.safetensors").read_bytes() == before
+    (tmp_path / "run" / "evaluations.jsonl").write_text('{"fid": 1.0}\n')  # what `ganzoo eval` of the old run wrote
     result = _train(tmp_path / "run", overwrite=True, **{**tiny, "steps": 3})
     assert result.step == 3 and [c.step for c in list_checkpoints(tmp_path / "run")] == [3]
+    assert not (tmp_path / "run" / "evaluations.jsonl").exists()  # the old run's scores do not pass for the new one's
 
 
 def test_corrupted_newest_checkpoint_falls_back_with_a_warning(tmp_path, tiny):
@@ -191,7 +193,7 @@ def test_compile_and_channels_last_train(tmp_path, tiny):
 
 
 def test_ema_is_checkpointed_and_used_for_sampling(tmp_path, tiny):
-    from ganzoo.train.sampling import load_generator
+    from ganzoo.train.run_generator import load_generator
 
     _train(tmp_path / "run", ema_decay=0.9, **tiny)
     _, state, _ = load_checkpoint(tmp_path / "run")

@@ -1,21 +1,19 @@
-"""Drawing images from a trained generator, and loading one from a run directory."""
+"""Drawing images from a generator, and which classes a sample grid shows.
+
+Used by training (the fixed-noise grids), evaluation (the samples it scores) and the Python API
+alike; it knows nothing of runs or checkpoints (:mod:`ganzoo.train.run_generator` rebuilds a
+run's generator, :mod:`ganzoo.pretrained.pack` a pretrained one).
+"""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import torch
 from torch import nn
 
 from ganzoo.data.batcher import to_uint8
-from ganzoo.errors import CheckpointError, ConfigError
-from ganzoo.registry import Registry
-from ganzoo.train.build import Shapes, build_generator, shapes_for
-from ganzoo.train.checkpoint import load_module_weights
-from ganzoo.train.config import TrainConfig
-from ganzoo.train.run_dir import open_existing_run
-
+from ganzoo.errors import ConfigError
 
 #: A grid shows at most this many classes, one row each (Stacked-MNIST's 1000 modes: 000, 111, ..., 999).
 GRID_CLASSES = 10
@@ -38,27 +36,6 @@ def grid_rows(num_classes: int, count: int) -> int:
     if num_classes:
         return max(1, count // min(num_classes, GRID_CLASSES))
     return max(1, int(math.ceil(math.sqrt(count))))
-
-
-def load_generator(run_dir: Path, registry: Registry, use_ema: bool = True, device: str | torch.device = "cpu") -> tuple[nn.Module, TrainConfig, Shapes, int, bool]:
-    """Rebuild a run's generator from its config and newest checkpoint.
-
-    Returns ``(generator, config, shapes, step, is_ema)``; the EMA weights are used when the
-    run has them and ``use_ema`` is true.
-    """
-    config = open_existing_run(run_dir)
-    spec = registry.dataset(config.dataset)
-    shapes = shapes_for(config, spec)
-    generator = build_generator(registry, config, shapes)
-    prefix = "generator"
-    if use_ema and config.ema_decay > 0:
-        prefix = "generator_ema"
-    step, state, _ = load_module_weights(run_dir, prefix)
-    try:
-        generator.load_state_dict(state)
-    except RuntimeError as error:
-        raise CheckpointError(f"The checkpoint of step {step} in {run_dir} does not fit generator {config.generator!r}: {error}") from error
-    return generator.to(device).eval(), config, shapes, step, prefix == "generator_ema"
 
 
 @torch.no_grad()
