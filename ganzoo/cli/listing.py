@@ -149,7 +149,11 @@ def plugins_check(
         failures += 1
     for kind, entry in cases:
         for result in run_checks(kind, entry, registry):
-            table.add_row(kind, entry, result.check, "[green]ok[/]" if result.ok else f"[red]FAIL[/] {escape(result.detail)}")
+            if result.skipped:
+                shown = f"[yellow]{escape(result.detail)}[/]"
+            else:
+                shown = "[green]ok[/]" if result.ok else f"[red]FAIL[/] {escape(result.detail)}"
+            table.add_row(kind, entry, result.check, shown)
             failures += not result.ok
     out.print(table)
     checked = sum(1 for _ in cases)
