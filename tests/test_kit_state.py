@@ -126,17 +126,23 @@ def site(tmp_path_factory):
 
 
 def _check(site, distribution: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]), "COLUMNS": "400", "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]), "COLUMNS": "250", "OMP_NUM_THREADS": "1"}
     return subprocess.run([sys.executable, "-m", "ganzoo", "plugins", "check", distribution], capture_output=True, text=True, env=env, timeout=300)
 
 
 def _rows(stdout: str) -> dict[tuple[str, str], str]:
     """(part, check) -> result, from the table `ganzoo plugins check` prints."""
-    rows = {}
+    rows: dict[tuple[str, str], str] = {}
+    last = None
     for line in stdout.splitlines():
         cells = [cell.strip() for cell in line.split("│")]
-        if len(cells) == 6 and cells[1] in ("loss", "augmentation"):
-            rows[cells[2], cells[3]] = cells[4]
+        if len(cells) != 6:
+            continue
+        if cells[1] in ("loss", "augmentation"):
+            last = cells[2], cells[3]
+            rows[last] = cells[4]
+        elif last and not any(cells[1:4]):  # a result wrapped onto the next line
+            rows[last] += " " + cells[4]
     return rows
 
 
