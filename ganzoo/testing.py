@@ -24,11 +24,31 @@ Checks, per kind:
   which is trained as ``LOSS+NAME``, is checked on top of ``bce``); a loss that backpropagates
   through D's input gradient (the critic notes it) declares ``needs=("double_backward",)``,
   which makes the trainer keep D uncompiled; it draws random numbers only from the phase
-  context's stream ``ctx.rng`` (never torch's global generator); its state, if any, survives
-  the checkpoint format (safetensors + JSON) and a rebuilt loss continues identically.
+  context's stream ``ctx.rng`` (never torch's global generator); and its state passes the
+  three state checks below.
 * augmentation: keeps the shape of 1- and 3-channel batches, is differentiable, draws its
-  randomness only from the generator it is given, adapts (``update``) without error, and its
-  state survives the checkpoint format like a loss's.
+  randomness only from the generator it is given, adapts (``update``) without error, and
+  passes the three state checks (trained under ``bce``).
+* state, of a loss (a regulariser as ``bce+NAME``) or an augmentation, trained in a real
+  :class:`~ganzoo.train.step.GanStep` (:func:`kit_step`), both phases of every step:
+
+  - *state carries what changes*: the part's attributes (``vars(part)``, walked into dicts,
+    lists, tuples, nested objects and modules' state dicts: tensors, numbers, strings) are
+    snapshotted around each phase for 4 steps; after each step, a rebuilt part loaded with its
+    ``state_dict()`` (through the checkpoint format) must hold the same value in every attribute
+    that changed. A failure names the attribute and the phase that changes it, whether the part
+    has no ``state_dict()`` or one that leaves the attribute out. Values that change within a
+    step but are back where they were at its end (a cache cleared by the generator phase) are
+    not state: checkpoints are taken between steps.
+  - *state round trip*: 3 steps, then the step's whole state (weights, optimisers, streams and
+    the part's) through the checkpoint format into a rebuilt step and part, as ``--resume``
+    does; both continue for 2 steps with the same stats and the same ``state_dict()``.
+  - *state agrees across 2 processes*: a part with a ``state_dict()`` is trained for 4 steps in
+    a 2-process gloo group (forked, :class:`~ganzoo.train.strategy.DataParallel`, each process
+    its own images); every key of its state (``loss.lecam.ema_real``) must be equal in both,
+    else it is named: a checkpoint keeps rank 0's only. Skipped, with the reason, where no
+    process group can start (no ``fork``, no gloo). 4 steps is a multiple of ADA's interval:
+    state averaged only every k updates agrees only at multiples of k.
 * recipe: its parts exist and fit together, and three training steps run on a small
   synthetic dataset and leave finite weights and a checkpoint.
 * logger: it names the modules it needs and the command that installs them; its factory builds a
@@ -42,11 +62,20 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
+import multiprocessing
+import os
+import queue
+import socket
 import tempfile
+import time
+import types
+import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -60,6 +89,7 @@ from ganzoo.train.state_io import flatten_state, unflatten_state
 
 if TYPE_CHECKING:
     from ganzoo.train.step import GanStep
+    from ganzoo.train.strategy import SingleProcess
 
 SHAPES = ((1, 32, 32), (3, 32, 32))
 NUM_CLASSES = 10
@@ -75,10 +105,15 @@ class CheckResult:
     check: str
     ok: bool
     detail: str = ""
+    skipped: bool = False  # the check could not run here (``detail`` says why); not a failure
 
 
 class ConformanceError(AssertionError):
     """Raised by :func:`assert_conforms` with every failed check listed."""
+
+
+class CheckSkipped(Exception):
+    """Raised by a check that cannot run in this environment (e.g. no process group can start)."""
 
 
 def _label_variants(conditional: bool | None) -> list[int]:
@@ -116,6 +151,9 @@ def _check_all(kind: str, name: str, checks: list[tuple[str, Callable[[], str | 
     for check, run in checks:
         try:
             problem = run()
+        except CheckSkipped as skipped:
+            results.append(CheckResult(kind, name, check, True, str(skipped), skipped=True))
+            continue
         except Exception as error:  # noqa: BLE001 - any failure of a plugin is a finding
             problem = f"{type(error).__name__}: {error}"
         results.append(CheckResult(kind, name, check, problem is None, problem or ""))
@@ -255,10 +293,22 @@ class _TinyGenerator(nn.Module):
         return torch.tanh(self.fc(z)).view(-1, 1, 4, 4)
 
 
-def kit_step(loss: object = None, D: nn.Module | None = None, *, seed: int = 0, augment=None, batch: int = 8) -> "GanStep":
+def kit_step(
+    loss: object = None,
+    D: nn.Module | None = None,
+    *,
+    seed: int = 0,
+    augment=None,
+    batch: int = 8,
+    strategy: "SingleProcess | None" = None,
+) -> "GanStep":
     """A :class:`~ganzoo.train.step.GanStep` on the kit's tiny networks: a (1, 4, 4) linear critic
     (or ``D``), a 16-d generator whose weights follow ``seed``, and 8 synthetic images; its random
-    streams (latents, ``ctx.rng``) are seeded from ``seed``. Torch's global generator is left alone."""
+    streams (latents, ``ctx.rng``) are seeded from ``seed``. Torch's global generator is left alone.
+
+    ``strategy`` (e.g. :class:`~ganzoo.train.strategy.DataParallel`) runs it in a process group:
+    each process then gets images of its own (drawn from ``seed`` and its rank), as each
+    process of a data-parallel run sees its own batches."""
     from ganzoo.train.config import TrainConfig
     from ganzoo.train.step import GanStep
 
@@ -266,9 +316,10 @@ def kit_step(loss: object = None, D: nn.Module | None = None, *, seed: int = 0, 
         torch.manual_seed(seed)
         G = _TinyGenerator()
         D = D if D is not None else _LinearCritic()
-    images = torch.randint(0, 256, (batch, 1, 4, 4), dtype=torch.uint8, generator=torch.Generator().manual_seed(seed))
+    rank = strategy.rank if strategy is not None else 0
+    images = torch.randint(0, 256, (batch, 1, 4, 4), dtype=torch.uint8, generator=torch.Generator().manual_seed(seed + 7919 * rank))
     config = TrainConfig("kit", "kit", "kit", "kit", seed=seed, latent_dim=G.latent_dim, batch_size=batch, ema_decay=0.0)
-    return GanStep(config, G, D, loss, ImageDataset("kit", images), augment=augment)
+    return GanStep(config, G, D, loss, ImageDataset("kit", images), augment=augment, strategy=strategy)
 
 
 def phase_context(phase: str, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, step: int = 0, labels: torch.Tensor | None = None, **fields) -> PhaseContext:
@@ -321,24 +372,312 @@ def _same_state(a, b) -> bool:
     return same_keys and all(torch.equal(tensors_a[k], tensors_b[k]) for k in tensors_a)
 
 
-def _state_round_trip(build: Callable[[], object], run: Callable[[object, int], object]) -> str | None:
-    """Run a part a few times, pass its state through the checkpoint format into a rebuilt part, compare."""
-    part = build()
-    if not hasattr(part, "state_dict"):
-        return None  # stateless: nothing to carry
-    if not hasattr(part, "load_state_dict"):
-        return "has state_dict() but no load_state_dict(): its state cannot be restored on resume"
-    for step in range(3):
-        run(part, step)
-    state = part.state_dict()
-    fresh = build()
-    fresh.load_state_dict(_through_checkpoint(state))
-    if not _same_state(state, fresh.state_dict()):
-        return "a rebuilt part loaded with the saved state reports a different state_dict()"
-    after, again = run(part, 3), run(fresh, 3)
-    if not _same_state(after, again):
-        return "a rebuilt part loaded with the saved state continues differently"
+# -- state: what a part keeps between steps --------------------------------------------------
+#
+# The three state checks train the part in a real GanStep on the kit's tiny networks, both
+# phases of every step. A loss is trained as itself (a regulariser as ``bce+NAME``), an
+# augmentation under ``bce``. ``_Trial`` says how to build the part and the step around it.
+
+#: Steps the state checks train before they compare: a multiple of ADA's default interval (4
+#: discriminator updates), at which its per-process sums are averaged and reset. State that is
+#: averaged every k updates agrees only at multiples of k, so a checkpoint taken in between keeps
+#: rank 0's share only.
+STATE_STEPS = 4
+_MISSING = object()
+_WALK_DEPTH = 6
+_SKIPPED_VALUES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial, type, types.ModuleType, torch.Generator)
+
+
+@dataclass(frozen=True)
+class _Trial:
+    """How the state checks build a part and train it.
+
+    ``build()`` returns what the trainer would hold (the loss, ``bce+NAME`` for a regulariser, or
+    the augmentation), ``watched(built)`` the part whose attributes are inspected (the regulariser
+    inside ``bce+NAME``), ``slot`` its key in :meth:`GanStep.state_dict` ("loss" or "augment").
+    """
+
+    build: Callable[[], Any]
+    watched: Callable[[Any], Any]
+    slot: str
+    base_loss: Callable[[], Any] | None = None  # the loss an augmentation is trained under
+
+    def gan(self, part: Any, *, before_generator_phase: Callable[[], None] | None = None, strategy=None) -> "GanStep":
+        """A kit step training ``part``; ``before_generator_phase`` runs as each generator phase begins."""
+        loss = part if self.slot == "loss" else self.base_loss()
+        if before_generator_phase is not None:
+            loss = _PhaseWatch(loss, before_generator_phase)
+        return kit_step(loss, augment=part if self.slot == "augment" else None, strategy=strategy)
+
+
+class _PhaseWatch:
+    """A loss that calls ``hook`` when the generator phase begins (after the discriminator phase and
+    the augmentation's ``update``), then hands both phases to ``loss``. It has no state of its own."""
+
+    def __init__(self, loss: Any, hook: Callable[[], None]):
+        self.loss, self.hook = loss, hook
+
+    def discriminator_loss(self, ctx):
+        return self.loss.discriminator_loss(ctx)
+
+    def generator_loss(self, ctx):
+        self.hook()
+        return self.loss.generator_loss(ctx)
+
+
+def _attribute_values(part: Any) -> dict[str, Any]:
+    """What ``part`` holds, by attribute path (``ema_real``, ``history.0``, ``net.weight``).
+
+    Walks ``vars(part)`` into dicts, lists, tuples, nested objects and modules (their state dict
+    and public attributes). Leaves are tensors (CPU copies), numbers (as float64 tensors, so that
+    a tensor restored as a float compares by value), strings and None; functions, classes and
+    torch generators are left out (a part's random stream is ``ctx.rng``, which the step carries).
+    """
+    values: dict[str, Any] = {}
+    seen: set[int] = set()
+
+    def walk(value: Any, path: str, depth: int) -> None:
+        if isinstance(value, torch.Tensor):
+            values[path] = value.detach().cpu().clone()
+        elif isinstance(value, (bool, int, float)):
+            values[path] = torch.tensor(float(value), dtype=torch.float64)
+        elif value is None or isinstance(value, str):
+            values[path] = value
+        elif depth < _WALK_DEPTH and id(value) not in seen and not isinstance(value, _SKIPPED_VALUES):
+            seen.add(id(value))
+            join = (lambda key: f"{path}.{key}") if path else str
+            if isinstance(value, nn.Module):
+                items = [*value.state_dict().items(), *((k, v) for k, v in vars(value).items() if not k.startswith("_") and k != "training")]
+            elif isinstance(value, dict):
+                items = list(value.items())
+            elif isinstance(value, (list, tuple)):
+                items = list(enumerate(value))
+            else:
+                items = list(getattr(value, "__dict__", {}).items())
+            for key, item in items:
+                walk(item, join(key), depth + 1)
+
+    walk(part, "", 0)
+    return values
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal leaves of :func:`_attribute_values`: tensors by shape and value (NaN equals NaN, dtypes aside)."""
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        if a.shape != b.shape:
+            return False
+        if a.is_complex() or b.is_complex():
+            return torch.equal(a, b)
+        a, b = a.double(), b.double()
+        return bool(((a == b) | (a.isnan() & b.isnan())).all())
+    return not isinstance(a, torch.Tensor) and not isinstance(b, torch.Tensor) and a == b
+
+
+def _shown(value: Any) -> str:
+    if value is _MISSING:
+        return "nothing"
+    if isinstance(value, torch.Tensor):
+        return f"{value.item():.6g}" if value.numel() == 1 else f"a tensor of shape {tuple(value.shape)}"
+    return repr(value)
+
+
+def _unsaved_state(trial: _Trial) -> str | None:
+    """Train the part; after every step, every attribute that changed must come back in a rebuilt part
+    loaded with its state (``state_dict()`` through the checkpoint format, then ``load_state_dict``)."""
+    top = trial.build()
+    part = trial.watched(top)
+    last = _attribute_values(part)
+    phases: dict[str, list[str]] = {}  # attribute -> the phases that changed it
+
+    def note(phase: str) -> None:
+        nonlocal last
+        now = _attribute_values(part)
+        for path in sorted(last.keys() | now.keys()):
+            if not _same_value(last.get(path, _MISSING), now.get(path, _MISSING)) and phase not in phases.setdefault(path, []):
+                phases[path].append(phase)
+        last = now
+
+    gan = trial.gan(top, before_generator_phase=lambda: note("discriminator"))
+    saves = hasattr(part, "state_dict")
+    for _ in range(STATE_STEPS):
+        gan.step()
+        note("generator")
+        fresh = trial.build()
+        if hasattr(top, "state_dict") and hasattr(fresh, "load_state_dict"):  # as a checkpoint and --resume do
+            fresh.load_state_dict(_through_checkpoint(top.state_dict()))
+        restored = _attribute_values(trial.watched(fresh))
+        lost = [path for path in phases if not _same_value(last.get(path, _MISSING), restored.get(path, _MISSING))]
+        if lost:
+            problems = []
+            for path in lost:
+                phase = " and ".join(phases[path]) + (" phases" if len(phases[path]) > 1 else " phase")
+                why = (
+                    f"is not in state_dict() or not restored by load_state_dict() (trained: {_shown(last.get(path, _MISSING))}, "
+                    f"restored: {_shown(restored.get(path, _MISSING))})"
+                    if saves
+                    else "is not in state_dict() (the part has none)"
+                )
+                problems.append(f"attribute {path!r} changes during training ({phase}) but {why}")
+            return "; ".join(problems) + ": a resumed run would lose it"
     return None
+
+
+def _resume_round_trip(trial: _Trial) -> str | None:
+    """Train 3 steps (both phases), pass the step's whole state through the checkpoint format into a
+    rebuilt step and part as ``--resume`` does, then train both 2 more steps and compare."""
+    part = trial.build()
+    watched = trial.watched(part)
+    if hasattr(watched, "state_dict") and not hasattr(watched, "load_state_dict"):
+        return "has state_dict() but no load_state_dict(): its state cannot be restored on resume"
+    stateful = hasattr(part, "state_dict")
+    gan = trial.gan(part)
+    for _ in range(STATE_STEPS - 1):
+        gan.step()
+    state = _through_checkpoint(gan.state_dict())
+    fresh_part = trial.build()
+    fresh = trial.gan(fresh_part)
+    fresh.load_weights(state)
+    if stateful and trial.slot in state:
+        fresh_part.load_state_dict(state[trial.slot])
+    fresh.load_streams(state, gan.count)
+    if stateful and not _same_state(part.state_dict(), fresh_part.state_dict()):
+        return "a rebuilt part loaded with the saved state reports a different state_dict()"
+    runs = []
+    for resumed, held in ((gan, part), (fresh, fresh_part)):  # one after the other, each from the checkpoint's global generator
+        torch.set_rng_state(state["rng"]["torch"])
+        runs.append([(resumed.step(), _through_checkpoint(held.state_dict()) if stateful else None) for _ in range(2)])
+    for step, ((a, state_a), (b, state_b)) in enumerate(zip(*runs, strict=True)):
+        differ = sorted(k for k in a.keys() | b.keys() if k not in a or k not in b or not torch.equal(a[k], b[k]))
+        at = f"a run resumed after step {STATE_STEPS - 1} differs from an uninterrupted one at step {STATE_STEPS + step}"
+        if differ:
+            named = ", ".join({"loss_d": "loss_d (discriminator phase)", "loss_g": "loss_g (generator phase)"}.get(k, k) for k in differ)
+            return f"{at}: its stats {named}; the part keeps state that state_dict()/load_state_dict() do not carry"
+        if stateful and not _same_state(state_a, state_b):
+            return f"{at}: its state_dict()"
+    return None
+
+
+def _state_leaves(gan: "GanStep") -> dict[str, str]:
+    """A digest of every leaf of the stateful parts' state, by its checkpoint key (``loss.lecam.ema_real``)."""
+    leaves: dict[str, str] = {}
+    for name, part in gan.stateful_parts():
+        tensors, tree = flatten_state(part.state_dict(), name)
+        for key, tensor in tensors.items():
+            leaves[key] = f"{tensor.dtype}{tuple(tensor.shape)}" + hashlib.sha256(tensor.view(-1).view(torch.uint8).numpy().tobytes()).hexdigest()
+
+        def walk(node: Any, path: str) -> None:  # the JSON side: numbers, strings, and tagged containers
+            if isinstance(node, dict) and not any(k.startswith("__") and k.endswith("__") for k in node):
+                for key, value in node.items():
+                    walk(value, f"{path}.{key}")
+            elif isinstance(node, list):
+                for index, value in enumerate(node):
+                    walk(value, f"{path}.{index}")
+            elif not (isinstance(node, dict) and "__tensor__" in node):
+                leaves[path] = json.dumps(node, sort_keys=True)
+
+        walk(tree, name)
+    return leaves
+
+
+def _agreement_worker(trial: _Trial, rank: int, port: int, results) -> None:
+    """One of the 2 processes of :func:`_two_process_agreement` (forked: it inherits the registry)."""
+    os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    import torch.distributed as dist
+
+    try:
+        dist.init_process_group("gloo", timeout=timedelta(seconds=30))
+    except Exception as error:  # noqa: BLE001 - reported as a skip: the environment, not the part
+        results.put((rank, "skip", f"{type(error).__name__}: {error}"))
+        return
+    try:
+        from ganzoo.train.strategy import DataParallel
+
+        strategy = DataParallel("cpu")
+        gan = trial.gan(trial.build(), strategy=strategy)
+        for _ in range(STATE_STEPS):
+            gan.step()
+        different = gan.disagreeing_state()
+        gathered = strategy.gather(_state_leaves(gan))
+        keys = sorted({k for other in gathered[1:] for k in gathered[0].keys() | other.keys() if gathered[0].get(k) != other.get(k)})
+        results.put((rank, "done", (different, keys)))
+        strategy.barrier()
+    except Exception as error:  # noqa: BLE001 - any failure of a plugin is a finding
+        results.put((rank, "error", f"{type(error).__name__}: {error}"))
+    finally:
+        dist.destroy_process_group()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _two_process_agreement(trial: _Trial, timeout: float = 60.0) -> str | None:
+    """Train the part for :data:`STATE_STEPS` steps in a 2-process gloo group (each process its own
+    images, as under ``torchrun``) and compare its state across the processes."""
+    if not hasattr(trial.build(), "state_dict"):
+        return None  # no state to compare (what changes without being saved is the attribute check's)
+    import torch.distributed as dist
+
+    if not dist.is_available() or "fork" not in multiprocessing.get_all_start_methods():
+        raise CheckSkipped("skipped: this platform cannot fork a 2-process gloo group")
+    context = multiprocessing.get_context("fork")  # the children inherit the registry, in-process plugins too
+    results = context.Queue()
+    port = _free_port()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: fork of a multi-threaded process
+        workers = [context.Process(target=_agreement_worker, args=(trial, rank, port, results), daemon=True) for rank in range(2)]
+        for worker in workers:
+            worker.start()
+    outcome: dict[int, tuple[str, Any]] = {}
+    deadline = time.monotonic() + timeout
+    try:
+        while len(outcome) < 2 and not any(status != "done" for status, _ in outcome.values()):
+            try:
+                rank, status, payload = results.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                raise CheckSkipped(f"skipped: the 2-process group gave no answer within {timeout:.0f} s") from None
+            outcome[rank] = (status, payload)
+    finally:
+        for worker in workers:
+            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.terminate()
+                worker.join()
+    for status, payload in outcome.values():
+        if status == "skip":
+            raise CheckSkipped(f"skipped: no 2-process gloo group could start here ({payload})")
+        if status == "error":
+            return f"failed in a 2-process group: {payload}"
+    different, keys = outcome[0][1]
+    problems = [f"the {name} weights differ" for name in ("generator", "discriminator") if name in different]
+    parts = [name for name in different if name not in ("generator", "discriminator")]
+    named = [key for key in keys if key.split(".", 1)[0] in parts] or parts
+    if named:
+        problems.append(f"state {', '.join(repr(k) for k in named)} {'differs' if len(named) == 1 else 'differ'}")
+    if not problems:
+        return None
+    return (
+        f"{' and '.join(problems)} between the 2 processes after {STATE_STEPS} steps: "
+        "average it across processes (ctx.mean_across_processes), or a resumed run continues from rank 0's alone"
+    )
+
+
+def _state_checks(trial: _Trial) -> list[tuple[str, Callable[[], str | None]]]:
+    def isolated(check: Callable[[_Trial], str | None]) -> Callable[[], str | None]:
+        def run() -> str | None:
+            with torch.random.fork_rng(devices=[]):  # the caller's global generator is left as it was
+                return check(trial)
+
+        return run
+
+    return [
+        ("state carries what changes", isolated(_unsaved_state)),
+        ("state round trip", isolated(_resume_round_trip)),
+        ("state agrees across 2 processes", isolated(_two_process_agreement)),
+    ]
 
 
 def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]:
@@ -391,14 +730,6 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
             )
         return None
 
-    def run(loss, step):
-        D = _LinearCritic()
-        with torch.no_grad():
-            D.weight.fill_(0.1 * (step + 1))
-        real, fake = _batches(step)
-        value, stats = loss.discriminator_loss(phase_context("discriminator", D, real, fake, step))
-        return {"value": value.detach(), **stats, "state": loss.state_dict()}
-
     def seeded():
         """Both phases twice from the same context seeds, torch's global generator seeded differently."""
         results = []
@@ -420,13 +751,15 @@ def check_loss(name: str, registry: Registry | None = None) -> list[CheckResult]
         return None
 
     checks = [("phases and gradient directions", phases), ("declared needs", needs), ("randomness from ctx.rng only", seeded)]
-    checks.append(("state round trip", lambda: _state_round_trip(spec.factory, run)))
+    watched = (lambda loss: dict(loss.parts)[declared.name]) if declared.regularizer else (lambda loss: loss)
+    checks += _state_checks(_Trial(spec.factory, watched, "loss"))
     return _check_all("loss", name, checks)
 
 
 def check_augmentation(name: str, registry: Registry | None = None) -> list[CheckResult]:
     """Check a registered augmentation: shapes, differentiability, seeded randomness, adaptation, state."""
-    spec = (registry or get_registry()).augmentation(name)
+    registry = registry or get_registry()
+    spec = registry.augmentation(name)
 
     def contract():
         augmentation = spec.factory()
@@ -451,7 +784,7 @@ def check_augmentation(name: str, registry: Registry | None = None) -> list[Chec
 
     def adapt(augmentation, step):
         if not hasattr(augmentation, "update"):
-            return {}
+            return
         D = _LinearCritic()
         with torch.no_grad():
             D.weight.fill_(1.0)
@@ -463,7 +796,6 @@ def check_augmentation(name: str, registry: Registry | None = None) -> list[Chec
         problem = _stats_problem("update", stats)
         if problem:
             raise AssertionError(problem)
-        return {**stats, "out": augmentation(real, torch.Generator().manual_seed(7))}
 
     def adapts():
         augmentation = spec.factory()
@@ -472,7 +804,7 @@ def check_augmentation(name: str, registry: Registry | None = None) -> list[Chec
         return None
 
     checks = [("shapes, gradients, seeded randomness", contract), ("update", adapts)]
-    checks.append(("state round trip", lambda: _state_round_trip(spec.factory, adapt)))
+    checks += _state_checks(_Trial(spec.factory, lambda augmentation: augmentation, "augment", base_loss=registry.loss("bce").factory))
     return _check_all("augmentation", name, checks)
 
 

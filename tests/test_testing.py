@@ -152,7 +152,6 @@ def test_wrong_parts_fail_with_a_reason(registry, kind, name, message):
     "kind, name, check, message",
     [
         ("loss", "undeclared-penalty", "declared needs", "does not declare needs=('double_backward',)"),
-        ("loss", "forgetful", "state round trip", "different state_dict()"),
         ("augmentation", "global-random", "shapes, gradients, seeded randomness", "randomness must come only from"),
         ("loss", "global-consistency", "randomness from ctx.rng only", "draw them from the phase context's stream ctx.rng"),
     ],
@@ -161,6 +160,13 @@ def test_the_kit_catches_undeclared_needs_lost_state_and_unseeded_randomness(reg
     results = {r.check: r for r in run_checks(kind, name, registry)}
     assert not results[check].ok and message in results[check].detail
     assert all(r.ok for c, r in results.items() if c != check), [r for r in results.values() if not r.ok]
+
+
+def test_a_load_state_dict_that_ignores_its_state_fails_both_state_checks(registry):
+    results = {r.check: r for r in run_checks("loss", "forgetful", registry)}
+    assert "different state_dict()" in results["state round trip"].detail
+    assert "attribute 'calls' changes during training (discriminator phase)" in results["state carries what changes"].detail
+    assert {c for c, r in results.items() if not r.ok} == {"state round trip", "state carries what changes"}
 
 
 def test_a_declared_penalty_passes_the_needs_check(registry):

@@ -172,7 +172,11 @@ def plugins_check(
         options = chosen[(kind, entry)]
         label = entry + (" (" + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")" if options else "")
         for result in run_checks(kind, entry, registry, options):
-            table.add_row(kind, label, result.check, "[green]ok[/]" if result.ok else f"[red]FAIL[/] {escape(result.detail)}")
+            if result.skipped:
+                shown = f"[yellow]{escape(result.detail)}[/]"
+            else:
+                shown = "[green]ok[/]" if result.ok else f"[red]FAIL[/] {escape(result.detail)}"
+            table.add_row(kind, label, result.check, shown)
             failures += not result.ok
     out.print(table)
     checked = sum(1 for _ in cases)

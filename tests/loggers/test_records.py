@@ -113,12 +113,12 @@ def test_a_failing_tracker_warns_once_training_goes_on_and_a_resume_sends_what_i
 
 
 def test_a_roll_back_rewinds_the_loggers(registry, tiny, tmp_path, monkeypatch):
-    from ganzoo.train import trainer as trainer_module
+    from ganzoo.train.step import GanStep
 
     run = tmp_path / "run"
     config = api.configure("vanilla", data="mnist", logger=["memory"], on_nan="rollback", registry=registry, **tiny)
     trainer = api.prepare(config, out=run, registry=registry)
-    original, calls = trainer_module.Trainer.train_step, {"n": 0}
+    original, calls = GanStep.step, {"n": 0}
 
     def diverging(self):
         stats = original(self)
@@ -127,7 +127,7 @@ def test_a_roll_back_rewinds_the_loggers(registry, tiny, tmp_path, monkeypatch):
             stats["loss_d"] = stats["loss_d"] * float("nan")
         return stats
 
-    monkeypatch.setattr(trainer_module.Trainer, "train_step", diverging)
+    monkeypatch.setattr(GanStep, "step", diverging)
     trainer.fit()
     assert ("rewind", 3, None) in MemoryLogger.received
     assert _of("metrics") == [2, 4, 3, 4, 6]  # step 4 again after the rewind; the roll-back record at step 3 too
