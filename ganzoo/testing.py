@@ -407,7 +407,12 @@ class _Trial:
         loss = part if self.slot == "loss" else self.base_loss()
         if before_generator_phase is not None:
             loss = _PhaseWatch(loss, before_generator_phase)
-        return kit_step(loss, augment=part if self.slot == "augment" else None, strategy=strategy)
+        # a curved critic: its input gradient differs from image to image, so a penalty on it
+        # (R1's, a gradient penalty's) differs between processes unless the part averages it
+        critic = _CurvedCritic()
+        with torch.no_grad():  # uneven from the first step: a lazy penalty may fire only at d_step 0
+            critic.weight.copy_(torch.linspace(-0.2, 0.3, len(critic.weight)))
+        return kit_step(loss, critic, augment=part if self.slot == "augment" else None, strategy=strategy)
 
 
 class _PhaseWatch:

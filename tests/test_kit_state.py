@@ -8,6 +8,8 @@ data-parallel run suffers from, and one LeCam-like regulariser that is right;
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import subprocess
 import sys
@@ -222,9 +224,32 @@ class StepCache:
         return ctx.real.new_zeros(()), stats
 
 
+class LocalR1:
+    """Lazy R1 as it was before the agreement check: its state is this process's own penalty."""
+
+    def __init__(self):
+        from ganzoo_families.losses import LazyR1
+
+        self.inner = LazyR1()
+
+    def discriminator_loss(self, ctx):
+        local = dataclasses.replace(ctx, mean_across_processes=lambda value: value)
+        return self.inner.discriminator_loss(local)
+
+    def generator_loss(self, ctx):
+        return self.inner.generator_loss(ctx)
+
+    def state_dict(self):
+        return self.inner.state_dict()
+
+    def load_state_dict(self, state):
+        self.inner.load_state_dict(state)
+
+
 class Parts:
     @hookimpl
     def ganzoo_register(self, registry):
+        registry.add_loss("local-r1", LocalR1, regularizer=True, needs=("double_backward",))
         registry.add_loss("forgets-one-ema", ForgetsOneEMA, regularizer=True)
         registry.add_loss("step-cache", StepCache, regularizer=True)
         registry.add_augmentation("counting", CountingAugmentation)
@@ -256,3 +281,12 @@ def test_the_agreement_check_is_skipped_with_a_reason_where_no_process_group_can
     monkeypatch.setattr("ganzoo.testing.multiprocessing.get_all_start_methods", lambda: ["spawn"])
     result = {r.check: r for r in run_checks("loss", "forgets-one-ema", registry)}["state agrees across 2 processes"]
     assert result.ok and result.skipped and "cannot fork a 2-process gloo group" in result.detail
+
+
+def test_a_lazy_penalty_kept_per_process_is_found_and_the_builtin_r1_agrees(registry):
+    """R1's penalty depends on each process's images: kept unaveraged, the processes' states differ.
+    The kit's critic is curved and uneven from the first step, so the one evaluation in 4 steps shows it."""
+    local = {r.check: r for r in run_checks("loss", "local-r1", registry)}["state agrees across 2 processes"]
+    assert not local.ok and "state 'loss.local-r1.last' differs between the 2 processes" in local.detail
+    builtin = {r.check: r for r in run_checks("loss", "r1", registry)}["state agrees across 2 processes"]
+    assert builtin.ok and not builtin.skipped
