@@ -541,10 +541,7 @@ def _resume_round_trip(trial: _Trial) -> str | None:
     state = _through_checkpoint(gan.state_dict())
     fresh_part = trial.build()
     fresh = trial.gan(fresh_part)
-    fresh.load_weights(state)
-    if stateful and trial.slot in state:
-        fresh_part.load_state_dict(state[trial.slot])
-    fresh.load_streams(state, gan.count)
+    fresh.load_state_dict(state, gan.count)  # as --resume does: networks, parts, streams
     if stateful and not _same_state(part.state_dict(), fresh_part.state_dict()):
         return "a rebuilt part loaded with the saved state reports a different state_dict()"
     runs = []
@@ -596,13 +593,14 @@ def _agreement_worker(trial: _Trial, rank: int, port: int, results) -> None:
         results.put((rank, "skip", f"{type(error).__name__}: {error}"))
         return
     try:
+        from ganzoo.train.agreement import disagreeing_state
         from ganzoo.train.strategy import DataParallel
 
         strategy = DataParallel("cpu")
         gan = trial.gan(trial.build(), strategy=strategy)
         for _ in range(STATE_STEPS):
             gan.step()
-        different = gan.disagreeing_state()
+        different = disagreeing_state(gan)
         gathered = strategy.gather(_state_leaves(gan))
         keys = sorted({k for other in gathered[1:] for k in gathered[0].keys() | other.keys() if gathered[0].get(k) != other.get(k)})
         results.put((rank, "done", (different, keys)))
@@ -619,7 +617,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _two_process_agreement(trial: _Trial, timeout: float = 60.0) -> str | None:
+def _two_process_agreement(trial: _Trial, timeout: float = 120.0) -> str | None:
     """Train the part for :data:`STATE_STEPS` steps in a 2-process gloo group (each process its own
     images, as under ``torchrun``) and compare its state across the processes."""
     if not hasattr(trial.build(), "state_dict"):

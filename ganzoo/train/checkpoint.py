@@ -180,3 +180,13 @@ def load_module_weights(run_dir: Path, prefix: str) -> tuple[int, dict[str, torc
         return files.step, unflatten_state(meta["state"][prefix], tensors), meta
 
     return _read_newest(run_dir, read)
+
+
+def check_identity(meta: dict[str, Any], current: dict[str, Any], step: int, run_dir: Path) -> None:
+    """Raise CheckpointError when the checkpoint's recorded identity (recipe, parts, dataset, options
+    fixed on resume, shapes) differs from the run's now; a change of precision is allowed."""
+    saved = meta.get("identity", {})
+    different = {k: (saved[k], v) for k, v in current.items() if k != "precision" and k in saved and saved[k] != v}
+    if different:
+        detail = "; ".join(f"{k}: checkpoint {a!r}, now {b!r}" for k, (a, b) in different.items())
+        raise CheckpointError(f"The checkpoint of step {step} in {run_dir} was made for another model ({detail}). Resume with the run's own configuration.")

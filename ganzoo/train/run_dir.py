@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -17,6 +17,9 @@ from ganzoo.train.atomic import write_atomically, write_json_atomically
 from ganzoo.train.config import TrainConfig
 from ganzoo.train.layout import CONFIG_FILE, LOCK_FILE, METRICS_FILE, OWNED, is_run
 from ganzoo.train.storage import storage_guard, unwritable_output
+
+if TYPE_CHECKING:
+    from ganzoo.registry import Registry
 
 
 def default_run_dir(base: Path, name: str) -> Path:
@@ -73,6 +76,14 @@ def open_existing_run(path: Path) -> TrainConfig:
     if not is_run(path):
         raise RunError(f"{path} is not a ganzoo run directory (it has no {CONFIG_FILE}).")
     return TrainConfig.from_json_file(path / CONFIG_FILE)
+
+
+def plugins_of(registry: "Registry", config: TrainConfig) -> dict[str, str]:
+    """The plugin behind each part of ``config`` (and its dataset and recipe), by kind."""
+    names = {"generator": config.generator, "discriminator": config.discriminator, "loss": config.loss, "dataset": config.dataset.partition(":")[0]}
+    if config.recipe:
+        names["recipe"] = config.recipe
+    return {kind: registry.entry(kind, name).plugin for kind, name in names.items()}
 
 
 def write_config(path: Path, config: TrainConfig, plugins: dict[str, str]) -> None:

@@ -17,8 +17,6 @@ its lock, the cadence of logs, grids and checkpoints, roll-backs and the clock.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import torch
@@ -26,6 +24,7 @@ from torch import nn
 
 from ganzoo.data.batcher import DeviceBatcher, to_uint8
 from ganzoo.data.dataset import ImageDataset
+from ganzoo.errors import CheckpointError
 from ganzoo.protocols import Augmentation, Loss, PhaseContext
 from ganzoo.registry import Registry
 from ganzoo.train.build import Shapes, build_augmentation, build_discriminator, build_generator, build_loss, part_needs
@@ -33,7 +32,6 @@ from ganzoo.train.config import TrainConfig
 from ganzoo.train.ema import EMA
 from ganzoo.train.precision import Precision
 from ganzoo.train.profiler import PhaseTimer
-from ganzoo.train.state_io import flatten_state
 from ganzoo.train.strategy import SingleProcess
 
 #: The random streams of a step, by the offset of their seed from ``--seed`` (2 is torch's global generator).
@@ -49,14 +47,6 @@ def make_adam(params, lr: float, betas: tuple[float, float]) -> torch.optim.Adam
         return torch.optim.Adam(params, lr=lr, betas=betas, fused=True)
     except (RuntimeError, TypeError, ValueError):
         return torch.optim.Adam(params, lr=lr, betas=betas)
-
-
-def _digest(tensors: dict[str, torch.Tensor], text: str = "") -> str:
-    sha = hashlib.sha256(text.encode())
-    for key in sorted(tensors):
-        sha.update(key.encode())
-        sha.update(tensors[key].detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
-    return sha.hexdigest()
 
 
 def stream_seed(seed: int, stream: int, rank: int = 0, step: int = 0) -> int:
@@ -272,32 +262,27 @@ class GanStep:
             state[name] = part.state_dict()
         return state
 
-    def load_weights(self, state: dict[str, Any]) -> None:
-        """Restore networks, optimisers and EMA from :meth:`state_dict` (RuntimeError/KeyError/ValueError when they do not fit)."""
-        self.G.load_state_dict(state["generator"])
-        self.D.load_state_dict(state["discriminator"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        if self.ema is not None and "generator_ema" in state:
-            self.ema.model.load_state_dict(state["generator_ema"])
+    def load_state_dict(self, state: dict[str, Any], count: int) -> None:
+        """Continue from :meth:`state_dict` saved after ``count`` steps; CheckpointError when it does not fit.
 
-    def state_digests(self) -> dict[str, str]:
-        """sha256 of everything that must be equal in every process: each network's parameters and
-        each stateful part's state (BatchNorm statistics are each process's own, so buffers are left out)."""
-        digests = {name: _digest(dict(model.named_parameters())) for name, model in (("generator", self.G), ("discriminator", self.D))}
+        Ranks > 0 re-seed their streams from ``count`` (a checkpoint holds rank 0's streams only),
+        so that no two processes draw the same numbers."""
+        where = f"The checkpoint of step {count}"
+        try:
+            self.G.load_state_dict(state["generator"])
+            self.D.load_state_dict(state["discriminator"])
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+            if self.ema is not None and "generator_ema" in state:
+                self.ema.model.load_state_dict(state["generator_ema"])
+        except (RuntimeError, KeyError, ValueError) as error:
+            raise CheckpointError(f"{where} does not fit the networks: {error}") from error
         for name, part in self.stateful_parts():
-            tensors, tree = flatten_state(part.state_dict(), name)
-            digests[name] = _digest(tensors, json.dumps(tree, sort_keys=True, default=str))
-        return digests
-
-    def disagreeing_state(self) -> list[str]:
-        """What differs between the processes (names from :meth:`state_digests`); empty in one process."""
-        gathered = self.strategy.gather(self.state_digests())
-        return sorted({name for other in gathered[1:] for name, digest in other.items() if gathered[0].get(name) != digest})
-
-    def load_streams(self, state: dict[str, Any], count: int) -> None:
-        """Restore the step count, data order and random streams; ranks > 0 re-seed theirs from ``count``
-        (a checkpoint holds rank 0's streams only), so that no two processes draw the same numbers."""
+            if name in state and hasattr(part, "load_state_dict"):
+                try:
+                    part.load_state_dict(state[name])
+                except (RuntimeError, KeyError, ValueError, TypeError) as error:
+                    raise CheckpointError(f"{where} holds {name} state that {type(part).__name__} cannot load: {error}") from error
         self.count = count
         self.precision.load_state_dict(state.get("precision", {}))
         if self.strategy.rank == 0:

@@ -21,7 +21,8 @@ from ganzoo.discovery import get_registry
 from ganzoo.errors import CheckpointError, GanzooWarning, RunError
 from ganzoo.registry import Registry
 from ganzoo.train.build import Shapes, shapes_for
-from ganzoo.train.checkpoint import list_checkpoints, load_checkpoint, save_checkpoint
+from ganzoo.train.agreement import disagreeing_state
+from ganzoo.train.checkpoint import check_identity, list_checkpoints, load_checkpoint, save_checkpoint
 from ganzoo.train.config import TrainConfig, run_identity
 from ganzoo.train.images import save_grid
 from ganzoo.train.atomic import write_json_atomically
@@ -29,7 +30,7 @@ from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.records import RunRecords, Tracking
 from ganzoo.train.layout import PROFILE_FILE, SAMPLES_DIR, sample_grid_name
-from ganzoo.train.run_dir import check_new_run, prepare_new_run, write_config
+from ganzoo.train.run_dir import check_new_run, plugins_of, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
 from ganzoo.sampling import grid_labels, grid_rows
 from ganzoo.train.speed import LogWindow, TrainingClock, TrainResult
@@ -123,20 +124,13 @@ class Trainer:
                 self._restore(gan)
             elif strategy.is_main:  # only now, with data loaded and networks built, is the directory touched
                 prepare_new_run(self.run_dir, self.overwrite)
-                write_config(self.run_dir, config, self._plugins())
+                write_config(self.run_dir, config, plugins_of(self.registry, config))
         except BaseException:
             self.run_lock.release()  # a set-up that failed leaves the run free for the next try
             raise
         strategy.barrier()
         self.gan = gan
         self.startup_s = time.perf_counter() - started
-
-    def _plugins(self) -> dict[str, str]:
-        c = self.config
-        names = {"generator": c.generator, "discriminator": c.discriminator, "loss": c.loss, "dataset": c.dataset.partition(":")[0]}
-        if c.recipe:
-            names["recipe"] = c.recipe
-        return {kind: self.registry.entry(kind, name).plugin for kind, name in names.items()}
 
     # -- checkpoints ------------------------------------------------------------------------
     def _identity(self) -> dict[str, Any]:
@@ -146,13 +140,12 @@ class Trainer:
     def save_checkpoint(self) -> Path | None:
         """Write a checkpoint of the current step (atomically, rank 0 only) and return its weights file.
 
-        Under data parallelism every process first compares its networks and its parts' state
-        with the others': different weights stop the run; different part state (a loss that keeps
-        statistics of its own process's batches) is recorded in the checkpoint and warned about,
-        since only rank 0's is saved.
+        Under data parallelism the processes first compare networks and parts' state: different
+        weights stop the run; different part state (statistics of one process's batches) is
+        recorded in the checkpoint and warned about, since only rank 0's is saved.
         """
         strategy, gan = self.strategy, self.gan
-        different = gan.disagreeing_state()
+        different = disagreeing_state(gan)
         networks = [name for name in different if name in ("generator", "discriminator")]
         if networks:
             raise RunError(f"At step {self.step} the {strategy.world_size} processes hold different {' and '.join(networks)} weights; the run cannot continue consistently.")
@@ -173,23 +166,8 @@ class Trainer:
 
     def _restore(self, gan: GanStep) -> None:
         step, state, meta = load_checkpoint(self.run_dir)
-        saved = meta.get("identity", {})
-        different = {k: (saved[k], v) for k, v in self._identity().items() if k != "precision" and k in saved and saved[k] != v}
-        if different:
-            detail = "; ".join(f"{k}: checkpoint {a!r}, now {b!r}" for k, (a, b) in different.items())
-            raise CheckpointError(f"The checkpoint of step {step} in {self.run_dir} was made for another model ({detail}). Resume with the run's own configuration.")
-        try:
-            gan.load_weights(state)
-        except (RuntimeError, KeyError, ValueError) as error:
-            raise CheckpointError(f"The checkpoint of step {step} does not fit the networks: {error}") from error
-        for name, part in gan.stateful_parts():
-            if name in state and hasattr(part, "load_state_dict"):
-                try:
-                    part.load_state_dict(state[name])
-                except (RuntimeError, KeyError, ValueError, TypeError) as error:
-                    message = f"The checkpoint of step {step} holds {name} state that {type(part).__name__} cannot load: {error}"
-                    raise CheckpointError(message) from error
-        gan.load_streams(state, step)
+        check_identity(meta, self._identity(), step, self.run_dir)
+        gan.load_state_dict(state, step)
         if self.strategy.is_main:
             self.records.truncate_after(step)
 
