@@ -60,7 +60,7 @@ def test_pacgan_cannot_take_labels():
 def test_packed_scores_are_the_inner_score_of_each_pack(pack):
     registry = get_registry()
     config = resolve_config(registry, "stacked-mnist", "dcgan", discriminator="pacgan", batch_size=12, part_options={"discriminator": {"pack": pack}})
-    D = build_discriminator(registry, config, Shapes((3, 28, 28), 0, 100)).eval()  # the build probe holds 2 images, or 6 for a pack of 3
+    D = build_discriminator(registry, config, Shapes((3, 28, 28), 0, 100)).eval()  # the build probe: the run's 12 images
     assert isinstance(D, PackedDiscriminator) and D.inner.image_shape == (3 * pack, 28, 28)
     x = torch.rand(12, 3, 28, 28) * 2 - 1
     with torch.no_grad():
@@ -130,3 +130,11 @@ def test_mode_seeking_rewards_distant_images_for_distant_latents():
     assert stats["ms_ratio"].item() == pytest.approx(2.0) and value.item() == pytest.approx(1 / (2 + 1e-5))
     value.backward()
     assert scale.grad < 0  # a larger spread lowers the loss
+
+
+def test_a_pack_of_3_trains_at_batch_18(tmp_path, tiny):
+    """The wrapper, built through the registry's public builder, trains with a batch that splits into packs of 3."""
+    options = {"discriminator": {"pack": 3, "width": 8, "hidden": 32}, "generator": {"width": 8, "hidden": 32}}
+    config = resolve_config(get_registry(), "mnist", "dcgan", discriminator="pacgan", part_options=options, **{**tiny, "batch_size": 18, "steps": 2})
+    trainer = Trainer(config, tmp_path / "run", progress=False)
+    assert trainer.fit().step == 2 and isinstance(trainer.gan.D, PackedDiscriminator) and trainer.gan.D.pack == 3
