@@ -105,13 +105,14 @@ class PhaseContext:
     #: resumes exactly and depends on the seed. Never use torch's global generator in a loss.
     rng: "torch.Generator" = field(default_factory=_unseeded_stream)
     latents: torch.Tensor | None = None  # the latents ``fake`` was generated from (its labels are ``labels``)
-    _scores: dict = field(default_factory=dict, repr=False, compare=False)  # D's scores of real/fake in this phase
+    _scores: list = field(default_factory=list, init=False, repr=False, compare=False)  # D's scores of real/fake in this phase
 
     def D(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         """Raw scores (B,) of ``images`` after the run's augmentation; differentiable in ``images``.
 
         The scores of ``ctx.real`` and ``ctx.fake`` themselves (the same tensor objects, with the
-        same labels) are computed once per phase and handed again to whoever asks: a regulariser
+        same labels object, under the same grad and autocast mode) are computed once per phase and
+        handed again to whoever asks: a regulariser
         reuses the base loss's discriminator forward, sees the same augmentation draw, and its term
         backpropagates through the same graph. Any other tensor (a copy that requires grad for a
         gradient penalty, a translated batch) gets a forward of its own. The scores of ``ctx.real``
@@ -120,14 +121,15 @@ class PhaseContext:
         """
         import torch
 
-        key = None
-        if images is self.real or images is self.fake:
-            key = (images is self.real, id(labels), torch.is_grad_enabled())
-            if key in self._scores:
-                return self._scores[key]
+        shared = images is self.real or images is self.fake
+        mode = (torch.is_grad_enabled(), torch.is_autocast_enabled(images.device.type))
+        if shared:
+            for seen_images, seen_labels, seen_mode, scores in self._scores:
+                if seen_images is images and seen_labels is labels and seen_mode == mode:
+                    return scores
         scores = self.discriminator(self.augment(images), labels)
-        if key is not None:
-            self._scores[key] = scores
+        if shared:
+            self._scores.append((images, labels, mode, scores))  # the tensors themselves: compared by identity
         if images is self.real:
             self.real_scores = scores.detach()
         return scores

@@ -62,7 +62,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 import multiprocessing
 import os
@@ -85,6 +84,7 @@ from ganzoo.data.dataset import DatasetSpec, ImageDataset
 from ganzoo.discovery import get_registry
 from ganzoo.protocols import PartSpec, PhaseContext
 from ganzoo.registry import Registry, normalize_kind
+from ganzoo.train.agreement import NETWORKS, disagreeing_state
 from ganzoo.train.state_io import flatten_state, unflatten_state
 
 if TYPE_CHECKING:
@@ -559,28 +559,6 @@ def _resume_round_trip(trial: _Trial) -> str | None:
     return None
 
 
-def _state_leaves(gan: "GanStep") -> dict[str, str]:
-    """A digest of every leaf of the stateful parts' state, by its checkpoint key (``loss.lecam.ema_real``)."""
-    leaves: dict[str, str] = {}
-    for name, part in gan.stateful_parts():
-        tensors, tree = flatten_state(part.state_dict(), name)
-        for key, tensor in tensors.items():
-            leaves[key] = f"{tensor.dtype}{tuple(tensor.shape)}" + hashlib.sha256(tensor.view(-1).view(torch.uint8).numpy().tobytes()).hexdigest()
-
-        def walk(node: Any, path: str) -> None:  # the JSON side: numbers, strings, and tagged containers
-            if isinstance(node, dict) and not any(k.startswith("__") and k.endswith("__") for k in node):
-                for key, value in node.items():
-                    walk(value, f"{path}.{key}")
-            elif isinstance(node, list):
-                for index, value in enumerate(node):
-                    walk(value, f"{path}.{index}")
-            elif not (isinstance(node, dict) and "__tensor__" in node):
-                leaves[path] = json.dumps(node, sort_keys=True)
-
-        walk(tree, name)
-    return leaves
-
-
 def _agreement_worker(trial: _Trial, rank: int, port: int, results) -> None:
     """One of the 2 processes of :func:`_two_process_agreement` (forked: it inherits the registry)."""
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE="2", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
@@ -588,22 +566,18 @@ def _agreement_worker(trial: _Trial, rank: int, port: int, results) -> None:
     import torch.distributed as dist
 
     try:
-        dist.init_process_group("gloo", timeout=timedelta(seconds=30))
+        dist.init_process_group("gloo", timeout=timedelta(seconds=90))
     except Exception as error:  # noqa: BLE001 - reported as a skip: the environment, not the part
         results.put((rank, "skip", f"{type(error).__name__}: {error}"))
         return
     try:
-        from ganzoo.train.agreement import disagreeing_state
         from ganzoo.train.strategy import DataParallel
 
         strategy = DataParallel("cpu")
         gan = trial.gan(trial.build(), strategy=strategy)
         for _ in range(STATE_STEPS):
             gan.step()
-        different = disagreeing_state(gan)
-        gathered = strategy.gather(_state_leaves(gan))
-        keys = sorted({k for other in gathered[1:] for k in gathered[0].keys() | other.keys() if gathered[0].get(k) != other.get(k)})
-        results.put((rank, "done", (different, keys)))
+        results.put((rank, "done", disagreeing_state(gan)))
         strategy.barrier()
     except Exception as error:  # noqa: BLE001 - any failure of a plugin is a finding
         results.put((rank, "error", f"{type(error).__name__}: {error}"))
@@ -620,7 +594,7 @@ def _free_port() -> int:
 def _two_process_agreement(trial: _Trial, timeout: float = 120.0) -> str | None:
     """Train the part for :data:`STATE_STEPS` steps in a 2-process gloo group (each process its own
     images, as under ``torchrun``) and compare its state across the processes."""
-    if not hasattr(trial.build(), "state_dict"):
+    if not hasattr(trial.watched(trial.build()), "state_dict"):
         return None  # no state to compare (what changes without being saved is the attribute check's)
     import torch.distributed as dist
 
@@ -654,10 +628,9 @@ def _two_process_agreement(trial: _Trial, timeout: float = 120.0) -> str | None:
             raise CheckSkipped(f"skipped: no 2-process gloo group could start here ({payload})")
         if status == "error":
             return f"failed in a 2-process group: {payload}"
-    different, keys = outcome[0][1]
-    problems = [f"the {name} weights differ" for name in ("generator", "discriminator") if name in different]
-    parts = [name for name in different if name not in ("generator", "discriminator")]
-    named = [key for key in keys if key.split(".", 1)[0] in parts] or parts
+    different = outcome[0][1]
+    problems = [f"the {name} weights differ" for name in NETWORKS if name in different]
+    named = [key for key in different if key not in NETWORKS]
     if named:
         problems.append(f"state {', '.join(repr(k) for k in named)} {'differs' if len(named) == 1 else 'differ'}")
     if not problems:

@@ -287,6 +287,6 @@ def test_a_lazy_penalty_kept_per_process_is_found_and_the_builtin_r1_agrees(regi
     """R1's penalty depends on each process's images: kept unaveraged, the processes' states differ.
     The kit's critic is curved and uneven from the first step, so the one evaluation in 4 steps shows it."""
     local = {r.check: r for r in run_checks("loss", "local-r1", registry)}["state agrees across 2 processes"]
-    assert not local.ok and "state 'loss.local-r1.last' differs between the 2 processes" in local.detail
+    assert not local.ok and "state 'loss.local-r1.last' differs between the 2 processes" in local.detail, local.detail
     builtin = {r.check: r for r in run_checks("loss", "r1", registry)}["state agrees across 2 processes"]
-    assert builtin.ok and not builtin.skipped
+    assert builtin.ok and not builtin.skipped, builtin.detail

@@ -133,12 +133,12 @@ def plugins_check(
     assignments: list[str] = typer.Option(
         [], "--set", metavar="PART.OPTION=VALUE",
         help="Check the parts of kind PART (generator, discriminator, loss, augment) built with this option instead of "
-        "their defaults, e.g. --set discriminator.pack=3 (repeatable). Parts of that kind that do not take the option are "
-        "checked with their defaults.",
+        "their defaults, e.g. --set discriminator.pack=3 (repeatable). A part of that kind that does not take every option "
+        "given for its kind is checked with its defaults; no part taking them, or a value a part refuses, is exit 2.",
     ),
 ) -> None:
     """Run the conformance kit on everything NAME registered; exit 1 when a check fails."""
-    from ganzoo.testing import conformance_cases, run_checks
+    from ganzoo.testing import conformance_cases, run_checks, with_options
     from ganzoo.train.part_options import parse_assignments, part_options, registry_kind
 
     registry = get_registry()
@@ -157,6 +157,9 @@ def plugins_check(
         return wanted if takes_any or set(wanted) <= set(accepted) else {}
 
     chosen = {(kind, entry): options_of(kind, entry) for kind, entry in cases}
+    for (kind, entry), options in chosen.items():
+        if options:
+            with_options(registry, kind, entry, options)  # a value a part refuses: exit 2 before any check runs
     for kind, wanted in settings.items():
         if not any(chosen.get((k, e)) for k, e in cases if k == kind):
             options = ", ".join(f"{kind}.{o}" for o in wanted)

@@ -21,7 +21,7 @@ from ganzoo.discovery import get_registry
 from ganzoo.errors import CheckpointError, GanzooWarning, RunError
 from ganzoo.registry import Registry
 from ganzoo.train.build import Shapes, shapes_for
-from ganzoo.train.agreement import disagreeing_state
+from ganzoo.train.agreement import NETWORKS, disagreeing_state
 from ganzoo.train.checkpoint import check_identity, list_checkpoints, load_checkpoint, save_checkpoint
 from ganzoo.train.config import TrainConfig, run_identity
 from ganzoo.train.images import save_grid
@@ -146,7 +146,7 @@ class Trainer:
         """
         strategy, gan = self.strategy, self.gan
         different = disagreeing_state(gan)
-        networks = [name for name in different if name in ("generator", "discriminator")]
+        networks = [name for name in different if name in NETWORKS]
         if networks:
             raise RunError(f"At step {self.step} the {strategy.world_size} processes hold different {' and '.join(networks)} weights; the run cannot continue consistently.")
         if different and strategy.is_main:
