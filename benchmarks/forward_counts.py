@@ -172,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     lines += [
         "",
         "`bce+r1` (interval 1): R1 differentiates D at a copy of the real batch that requires grad, a forward of its own. "
-        "`bce+mode-seeking` before: without `ctx.latents` it generates both images of its B/2 pairs (B images); "
-        "after: it pairs the first B/2 fakes with B/2 new images.",
+        "`bce+mode-seeking` before: today's code without `ctx.latents`, which generates both images of its B/2 pairs "
+        "(B images, as the former code did, though in two calls where it made one); after: it pairs the first B/2 fakes "
+        "with B/2 new images.",
     ]
     write_atomically(args.out, lambda tmp: tmp.write_text("\n".join(lines) + "\n"))
     return 0

@@ -82,7 +82,7 @@ def train(
         False, "--resume", help="Continue the run in --out from its newest intact checkpoint.", rich_help_panel=RUN
     ),
     overwrite: bool = typer.Option(
-        False, "--overwrite", help="Replace the run in --out instead of refusing.", rich_help_panel=RUN
+        False, "--overwrite", help="Replace the run in --out instead of refusing (its config, metrics, grids, checkpoints, trackers' files, profile and evaluations are deleted first).", rich_help_panel=RUN
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the resolved configuration as JSON and exit.", rich_help_panel=RUN

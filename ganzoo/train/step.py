@@ -34,7 +34,8 @@ from ganzoo.train.precision import Precision
 from ganzoo.train.profiler import PhaseTimer
 from ganzoo.train.strategy import SingleProcess
 
-#: The random streams of a step, by the offset of their seed from ``--seed`` (2 is torch's global generator).
+#: The random streams of a step, by the offset of their seed from ``--seed`` (rank > 0 re-seeds torch's
+#: global generator with offset 2 on resume; the sample grids' fixed noise also uses ``--seed`` + 2).
 STREAMS = {"data": 0, "latent": 1, "augment": 3, "loss": 4}
 _RANK_STRIDE, _STEP_STRIDE = 1_000_003, 7_919
 
