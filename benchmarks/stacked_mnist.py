@@ -198,7 +198,9 @@ def write_table(path: Path, out: Path, state: dict) -> None:
         ]
     lines += ["## Every recipe", "", *_markdown_rows(ours), ""]
     if state.get("weakest"):
-        lines += [f"## Remedies on the two weakest ({' and '.join(state['weakest'])})", "", *_markdown_rows(remedied), ""]
+        weakest = state["weakest"]
+        title = f"the {len(weakest)} weakest" if len(weakest) > 1 else "the weakest"
+        lines += [f"## Remedies on {title} ({' and '.join(weakest)})", "", *_markdown_rows(remedied), ""]
         for name, why in state.get("refused", {}).items():
             lines.append(f"- `{name}` does not apply: {why}")
         lines.append("")
