@@ -24,8 +24,10 @@ registered as regularisers; the results table goes to ``results/forward_counts.m
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -119,6 +121,18 @@ def _unshared_D(self: PhaseContext, images, labels=None):
     return scores
 
 
+@contextlib.contextmanager
+def unshared(gan) -> Iterator[None]:
+    """Within: every ``ctx.D`` call runs D, and ``gan``'s contexts offer no latents behind ``ctx.fake``."""
+    original, context = PhaseContext.D, gan.context
+    PhaseContext.D = _unshared_D
+    gan.context = lambda *a, **k: context(*a, **{**k, "latents": None})
+    try:
+        yield
+    finally:
+        PhaseContext.D, gan.context = original, context
+
+
 def registry_with_regularisers():
     """ganzoo's registry plus ``lecam`` and ``bcr`` registered as regularisers, as a plugin would."""
     registry = build_registry()
@@ -135,15 +149,8 @@ def count(registry, loss_name: str, shared: bool, options: dict | None = None) -
     gan = kit_step(loss, seed=0)
     gan.D = gan.D_train = gan.D_eval = Counting(gan.D)
     gan.G = gan.G_train = Counting(gan.G)
-    original = PhaseContext.D
-    if not shared:  # every ctx.D call runs D, and no latents behind ctx.fake are offered
-        PhaseContext.D = _unshared_D
-        context = gan.context
-        gan.context = lambda *a, **k: context(*a, **{**k, "latents": None})
-    try:
+    with contextlib.nullcontext() if shared else unshared(gan):
         gan.step()
-    finally:
-        PhaseContext.D = original
     return {"d_calls": gan.D.calls, "d_images": gan.D.images, "g_calls": gan.G.calls, "g_images": gan.G.images}
 
 

@@ -3,6 +3,7 @@ same graph) and the latents behind ctx.fake; the step's results are those of uns
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from pathlib import Path
 
@@ -41,14 +42,9 @@ def test_forward_counts_before_and_after_sharing(counts, loss, before, after):
 def _trained_weights(counts, shared: bool) -> list[torch.Tensor]:
     registry = counts.registry_with_regularisers()
     gan = kit_step(registry.build_part("loss", "hinge+lecam"), seed=3)
-    original = counts.PhaseContext.D
-    if not shared:
-        counts.PhaseContext.D = counts._unshared_D
-    try:
+    with contextlib.nullcontext() if shared else counts.unshared(gan):
         for _ in range(3):
             gan.step()
-    finally:
-        counts.PhaseContext.D = original
     return [p.detach().clone() for p in [*gan.G.parameters(), *gan.D.parameters()]]
 
 
