@@ -26,10 +26,10 @@ from pathlib import Path
 
 import torch
 
+from ganzoo.base.layout import METRICS_FILE
 from ganzoo.discovery import get_registry
 from ganzoo.evaluate import evaluate_generator, load_reference
 from ganzoo.train import Trainer, resolve_config
-from ganzoo.train.layout import METRICS_FILE
 from ganzoo.train.part_options import parse_assignments
 from records import invocation, merged_rows
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from records import invocation
 
-from ganzoo.train.layout import CHECKPOINT_DIR, METRICS_FILE, WEIGHTS_SUFFIX
+from ganzoo.base.layout import CHECKPOINT_DIR, METRICS_FILE, WEIGHTS_SUFFIX
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -33,9 +33,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganzoo.base.atomic import write_atomically
 from ganzoo.discovery import build_registry
 from ganzoo.protocols import PartSpec, PhaseContext
-from ganzoo.train.atomic import write_atomically
 
 RESULTS = Path(__file__).resolve().parent / "results" / "forward_counts.md"
 COMBINATIONS = ("bce+r1", "hinge+lecam", "bce+bcr", "bce+mode-seeking")

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import torch
 
+from ganzoo.base.layout import METRICS_FILE
 from ganzoo.discovery import get_registry
 from ganzoo.train import Trainer, TrainingDiverged, resolve_config
-from ganzoo.train.layout import METRICS_FILE
 from records import invocation, merged_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"

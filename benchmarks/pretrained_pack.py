@@ -23,10 +23,10 @@ from records import invocation, merged_rows  # benchmarks/records.py
 
 from ganzoo.api.evaluation import evaluate
 from ganzoo.api.model import GanModel, load
+from ganzoo.base.layout import CONFIG_FILE
 from ganzoo.discovery import get_registry
 from ganzoo.pretrained.pack import GRID_FILE, QUANTIZATIONS, load_pretrained, write_card, write_pack
 from ganzoo.pretrained.spec import PretrainedSpec
-from ganzoo.train.layout import CONFIG_FILE
 
 REPO = Path(__file__).resolve().parent.parent
 LEADERBOARD = REPO / "benchmarks" / "results" / "leaderboard"

@@ -27,8 +27,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from records import invocation  # noqa: E402
 
+from ganzoo.base.atomic import write_atomically, write_json_atomically  # noqa: E402
 from ganzoo.bench.environment import hardware  # noqa: E402
-from ganzoo.train.atomic import write_atomically, write_json_atomically  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

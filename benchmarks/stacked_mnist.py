@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+from ganzoo.base.atomic import write_atomically, write_json_atomically
 from ganzoo.bench import Budget, Cell, GridRunner, Settings, load_results
 from ganzoo.bench.leaderboard import Row
 from ganzoo.discovery import get_registry
@@ -42,7 +43,6 @@ from ganzoo.evaluate.modes import mode_metrics, read_modes
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
 from ganzoo.train import resolve_config
-from ganzoo.train.atomic import write_atomically, write_json_atomically
 from records import invocation
 
 RESULTS = Path(__file__).resolve().parent / "results"

@@ -26,7 +26,7 @@ import torch
 
 from records import invocation
 
-from ganzoo.train.layout import METRICS_FILE
+from ganzoo.base.layout import METRICS_FILE
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

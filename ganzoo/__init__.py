@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 
 #: Public names imported on first access: name -> module.
 _LAZY = {
-    "DatasetSpec": "ganzoo.data.dataset",
+    "DatasetSpec": "ganzoo.base.specs",
     "ImageDataset": "ganzoo.data.dataset",
     "Augmentation": "ganzoo.protocols",
     "Discriminator": "ganzoo.protocols",
@@ -34,15 +34,16 @@ _LAZY = {
     "PartSpec": "ganzoo.protocols",
     "PhaseContext": "ganzoo.protocols",
     "Recipe": "ganzoo.protocols",
-    "PretrainedSpec": "ganzoo.pretrained.spec",
+    "PretrainedSpec": "ganzoo.base.specs",
     "load": "ganzoo.api.model",
     "GanModel": "ganzoo.api.model",
 }
 
 if TYPE_CHECKING:
-    from ganzoo.data.dataset import DatasetSpec, ImageDataset
+    from ganzoo.base.specs import DatasetSpec
+    from ganzoo.data.dataset import ImageDataset
     from ganzoo.api.model import GanModel, load
-    from ganzoo.pretrained.spec import PretrainedSpec
+    from ganzoo.base.specs import PretrainedSpec
     from ganzoo.protocols import Augmentation, Discriminator, Generator, Loss, PartSpec, PhaseContext, Recipe
 
 

@@ -21,8 +21,8 @@ import dataclasses
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, Callable
 
+from ganzoo.base.layout import METRICS_FILE, PROFILE_FILE
 from ganzoo.errors import ConfigError
-from ganzoo.train.layout import METRICS_FILE, PROFILE_FILE
 
 _KEY = "ganzoo"  # the key of our metadata in a dataclass field's metadata mapping
 PRECISIONS = ("fp32", "bf16", "fp16")

@@ -16,11 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ganzoo.base.specs import DatasetSpec, LoggerSpec, PretrainedSpec
 from ganzoo.combined_loss import SEPARATOR, combined_spec
-from ganzoo.data.dataset import DatasetSpec
 from ganzoo.errors import ConfigError, PluginError
-from ganzoo.loggers.spec import LoggerSpec
-from ganzoo.pretrained.spec import PretrainedSpec
 from ganzoo.protocols import NEEDS, PartSpec, Recipe
 
 #: Kinds of entries, singular -> plural (the plural is what ``ganzoo list`` accepts too).

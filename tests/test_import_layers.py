@@ -4,7 +4,7 @@
   import is for start-up time, never to hide an arrow pointing up. Only ``if TYPE_CHECKING:``
   blocks are skipped (they never run).
 * ``ganzoo.evaluate`` imports nothing from ``ganzoo.train`` (both use ``ganzoo.sampling``).
-* The names of a run directory's files and folders are written in ``ganzoo/train/layout.py``
+* The names of a run directory's files and folders are written in ``ganzoo/base/layout.py``
   only; every other module imports them from there.
 """
 
@@ -14,7 +14,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "ganzoo"
-LAYOUT = "ganzoo.train.layout"
+LAYOUT = "ganzoo.base.layout"
 
 #: File names of a run (a literal containing one of these is a run-file name).
 RUN_FILES = ("config.json", "metrics.jsonl", "state.json", ".ganzoo.lock", "profile.json", "evaluations.jsonl", "step-", "step{")

@@ -11,9 +11,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Sequence
 
+from ganzoo.base.atomic import write_atomically
+from ganzoo.base.layout import METRICS_FILE
 from ganzoo.errors import ConfigError, RunError
-from ganzoo.train.atomic import write_atomically
-from ganzoo.train.layout import METRICS_FILE
 
 #: The evaluation metrics drawn, each in its own panel, when a run has them (``--eval-every``).
 EVAL_PANELS = {"fid": "FID (lower is better)", "kid": "KID (lower is better)", "classes_covered": "classes covered",

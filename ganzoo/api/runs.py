@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from ganzoo.base.layout import is_run
 from ganzoo.errors import RunError
-from ganzoo.train.layout import is_run
 
 RUNS_DIR = Path("runs")  # where `ganzoo train` puts runs by default
 

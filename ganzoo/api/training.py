@@ -10,12 +10,13 @@ into exit code 2.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ganzoo.api.runs import RUNS_DIR, require_run_dir
+from ganzoo.base.jsonl import read_jsonl
+from ganzoo.base.layout import METRICS_FILE, SAMPLE_GRID_GLOB, SAMPLES_DIR
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.options import option_named, resumable_options
@@ -23,7 +24,6 @@ from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
 from ganzoo.train.part_options import parse_assignments
 from ganzoo.train.recipe_file import is_recipe_file, load_recipe_file, read_recipe_file
-from ganzoo.train.layout import METRICS_FILE, SAMPLE_GRID_GLOB, SAMPLES_DIR
 from ganzoo.train.run_dir import default_run_dir, open_existing_run
 
 if TYPE_CHECKING:
@@ -171,10 +171,7 @@ class Run:
     @property
     def metrics(self) -> list[dict[str, Any]]:
         """Every record of ``metrics.jsonl``: one dict per logged step (losses, images/s, evaluations)."""
-        path = self.dir / METRICS_FILE
-        if not path.exists():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return read_jsonl(self.dir / METRICS_FILE, missing_ok=True)
 
     @property
     def samples(self) -> list[Path]:

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ganzoo.base.atomic import write_atomically, write_json_atomically
+from ganzoo.base.jsonl import read_jsonl
+from ganzoo.base.layout import METRICS_FILE
 from ganzoo.bench.grid import RESULT_FILE
 from ganzoo.bench.plot import loss_chart
 from ganzoo.bench.runner import read_result
 from ganzoo.errors import ConfigError
-from ganzoo.train.atomic import write_atomically, write_json_atomically
-from ganzoo.train.layout import METRICS_FILE
 
 #: Protocol fields that legitimately differ between the cells of one table.
 PER_CELL_FIELDS = {"seed", "image_size", "generator", "step", "run"}
@@ -266,7 +267,7 @@ class Leaderboard:
                 curves: dict[str, list] = {}
                 for result in sorted(row.results, key=lambda r: r["cell"]["seed"]):
                     log = Path(result["_dir"]) / result.get("log", METRICS_FILE)
-                    records = [json.loads(line) for line in log.read_text().splitlines() if line.strip()] if log.exists() else []
+                    records = read_jsonl(log, missing_ok=True)
                     for name in sorted({k for rec in records for k in rec if k.startswith("loss_")}):
                         curves.setdefault(name, []).append([(rec["step"], rec[name]) for rec in records if name in rec])
                 chart = stem.with_name(f"{row.recipe}-losses.png")

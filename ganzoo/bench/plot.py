@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ganzoo.train.atomic import write_atomically
+from ganzoo.base.atomic import write_atomically
 
 Series = list[tuple[float, float]]  # (step, value) points
 

@@ -27,16 +27,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from ganzoo.base.atomic import write_json_atomically
+from ganzoo.base.jsonl import read_jsonl
+from ganzoo.base.layout import METRICS_FILE, SAMPLES_DIR, sample_grid_name
 from ganzoo.bench.environment import hardware, versions
 from ganzoo.bench.grid import RESULT_FILE, SCHEMA, Cell, Settings
 from ganzoo.data.dataset import DatasetSpec, ImageDataset
 from ganzoo.errors import ConfigError
 from ganzoo.evaluate import evaluate_generator, load_reference
 from ganzoo.registry import Registry
-from ganzoo.train.atomic import write_json_atomically
 from ganzoo.train.checkpoint import list_checkpoints
 from ganzoo.train.config import resolve_config
-from ganzoo.train.layout import METRICS_FILE, SAMPLES_DIR, sample_grid_name
 from ganzoo.train.records import Tracking
 from ganzoo.train.run_lock import RunLock
 from ganzoo.train.speed import images_per_s_of
@@ -226,7 +227,7 @@ class GridRunner:
         eval_wall = time.perf_counter() - started
         shutil.copyfile(run_dir / SAMPLES_DIR / sample_grid_name(steps), cell_dir / SAMPLES_FILE)
         shutil.copyfile(run_dir / METRICS_FILE, cell_dir / METRICS_FILE)
-        rate = images_per_s_of(_read_jsonl(run_dir / METRICS_FILE))  # the one definition (ganzoo.train.speed)
+        rate = images_per_s_of(read_jsonl(run_dir / METRICS_FILE))  # the one definition (ganzoo.train.speed)
         return self._base_record(cell) | {
             "status": "done",
             "metrics": evaluation.metrics,
@@ -252,5 +253,4 @@ class GridRunner:
         }
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+

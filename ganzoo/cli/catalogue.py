@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo import __version__
+from ganzoo.base.atomic import write_atomically
 from ganzoo.discovery import _distribution, _selected_entry_points, get_registry
 from ganzoo.errors import GanzooError
 from ganzoo.registry import KINDS, Registry
-from ganzoo.train.atomic import write_atomically
 
 _CODE = "<code>"  # stands for a factory or loader in the file
 KEEP = 8  # catalogues kept in the cache folder, newest first

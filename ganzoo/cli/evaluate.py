@@ -9,10 +9,10 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
+from ganzoo.base.atomic import write_atomically
+from ganzoo.base.layout import EVALUATIONS_FILE
 from ganzoo.cli.app import app, err, guarded, out
 from ganzoo.cli.sample import SOURCE_HELP
-from ganzoo.train.atomic import write_atomically
-from ganzoo.train.layout import EVALUATIONS_FILE
 
 
 def metrics_table(result, title: str) -> Table:

@@ -7,9 +7,9 @@ from typing import Optional
 
 import typer
 
+from ganzoo.base.atomic import write_atomically
 from ganzoo.cli.app import app, guarded, out
 from ganzoo.errors import ConfigError
-from ganzoo.train.atomic import write_atomically
 
 SOURCE_HELP = "A run directory written by `ganzoo train`, or a pretrained generator's name (`ganzoo list pretrained`)."
 
@@ -35,7 +35,7 @@ def sample(
 
     from ganzoo.api.model import load
     from ganzoo.train.images import save_grid
-    from ganzoo.train.layout import SAMPLES_DIR, drawn_sample_name
+    from ganzoo.base.layout import SAMPLES_DIR, drawn_sample_name
 
     suffix = out_file.suffix.lower() if out_file is not None else ".png"
     if suffix not in (".png", ".safetensors"):

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
+from ganzoo.base.layout import CHECKPOINT_DIR, SAMPLES_DIR
 from ganzoo.cli.app import EXIT_INTERRUPTED, app, err, guarded, out
 from ganzoo.cli.train_options import given_options, with_training_options
 from ganzoo.discovery import get_registry
 from ganzoo.options import RUN
-from ganzoo.train.layout import CHECKPOINT_DIR, SAMPLES_DIR
 from ganzoo.train.part_options import parse_assignments
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _install_stop_handlers(trainer: Trainer) -> dict:
 def _print_profile(run_dir: Path) -> None:
     from rich.table import Table
 
-    from ganzoo.train.layout import PROFILE_FILE
+    from ganzoo.base.layout import PROFILE_FILE
 
     profile = json.loads((run_dir / PROFILE_FILE).read_text())
     table = Table(title=f"where a step's time goes ({profile['steps']} steps on {profile['device']})")

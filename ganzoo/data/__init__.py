@@ -15,7 +15,7 @@ _LAZY = {
     "DeviceBatcher": "ganzoo.data.batcher",
     "to_uint8": "ganzoo.data.batcher",
     "to_unit_range": "ganzoo.data.batcher",
-    "DatasetSpec": "ganzoo.data.dataset",
+    "DatasetSpec": "ganzoo.base.specs",
     "ImageDataset": "ganzoo.data.dataset",
 }
 

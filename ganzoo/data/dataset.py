@@ -1,17 +1,16 @@
-"""In-memory image datasets and the registry entry that describes how to load one."""
+"""In-memory image datasets (the registry entry that describes how to load one is :class:`ganzoo.base.specs.DatasetSpec`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from ganzoo.base.specs import SPLITS, DatasetSpec  # noqa: F401 - re-exported: the spec lives in the base layer
 from ganzoo.errors import DataError
 
 if TYPE_CHECKING:  # torch is imported where an ImageDataset is used, so that DatasetSpec is light to import
     import torch
 
-SPLITS = ("train", "test")
 
 
 @dataclass
@@ -67,29 +66,3 @@ class ImageDataset:
             chunk = F.interpolate(chunk, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
             chunks.append(chunk.round_().clamp_(0, 255).to(torch.uint8))
         return ImageDataset(self.name, torch.cat(chunks), self.labels, self.num_classes, self.class_names)
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """A registered dataset: how to load it, and what it holds.
-
-    ``load(root, split, download)`` returns an :class:`ImageDataset`; ``root`` is the resolved
-    data root (see :func:`ganzoo.data.resolve_data_root`).
-    """
-
-    name: str
-    load: Callable[[Path, str, bool], ImageDataset]
-    image_shape: tuple[int, int, int]
-    num_classes: int = 0
-    description: str = ""
-    splits: tuple[str, ...] = field(default=SPLITS)
-    feature_extractor: str | None = None  # the evaluator's default feature extractor for this data
-    #: For data whose classes are read channel by channel (Stacked-MNIST): the domain classifier
-    #: (an extractor name, e.g. ``ganzoo-mnist``) that reads each channel. An image's mode is its
-    #: channels' classes read as one number, first channel most significant (3 digits -> 0..999);
-    #: the evaluator then counts modes and their KL divergence from uniform instead of classes.
-    mode_reader: str | None = None
-    eval_n: int | None = None  # samples its evaluation protocol draws (Stacked-MNIST: 26,000); None: ganzoo's default
-    #: For a parametrised dataset registered as ``NAME`` and used as ``NAME:ARGUMENT`` (e.g.
-    #: ``folder:PATH``): builds the concrete spec from ARGUMENT. ``None`` for plain datasets.
-    parametrize: Callable[[str], "DatasetSpec"] | None = None

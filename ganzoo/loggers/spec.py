@@ -1,4 +1,4 @@
-"""The registry entry of a logger (an experiment tracker), and the check that its packages are installed.
+"""The check that a logger's (an experiment tracker's) packages are installed; its registry entry is :class:`ganzoo.base.specs.LoggerSpec`.
 
 Nothing here imports a tracker: listing loggers and validating ``--logger`` stay fast, and a
 missing tracker is reported with its install command before a run starts.
@@ -6,27 +6,10 @@ missing tracker is reported with its install command before a run starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib.util import find_spec
-from typing import Any, Callable
 
+from ganzoo.base.specs import LoggerSpec
 from ganzoo.errors import ConfigError
-
-
-@dataclass(frozen=True)
-class LoggerSpec:
-    """A registered logger: ``factory()`` returns a :class:`~ganzoo.loggers.Logger`.
-
-    ``requires`` names the top-level modules the logger imports (checked without importing
-    them); ``install`` is the command that installs them, shown when one is missing.
-    """
-
-    name: str
-    factory: Callable[[], Any]
-    description: str = ""
-    requires: tuple[str, ...] = ()
-    install: str = ""
-    reference: str = ""  # where the tracker's own documentation is
 
 
 def missing_modules(spec: LoggerSpec) -> list[str]:

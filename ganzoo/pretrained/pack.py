@@ -20,14 +20,14 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ganzoo.base.atomic import write_atomically, write_json_atomically
+from ganzoo.base.layout import CONFIG_FILE
 from ganzoo.errors import CheckpointError, ConfigError
 from ganzoo.pretrained.spec import CARD_FILE, PretrainedSpec
 from ganzoo.registry import Registry
-from ganzoo.train.atomic import write_atomically, write_json_atomically
 from ganzoo.train.build import Shapes, build_generator, shapes_for
 from ganzoo.train.checkpoint import sha256_of
 from ganzoo.train.config import TrainConfig
-from ganzoo.train.layout import CONFIG_FILE
 
 WEIGHTS_FILE = "generator.safetensors"
 GRID_FILE = "samples.png"

@@ -1,31 +1,14 @@
-"""The registry entry of a pretrained generator, and finding the packs in a folder (no torch)."""
+"""Finding the pretrained packs in a folder (no torch); the registry entry is :class:`ganzoo.base.specs.PretrainedSpec`."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
+from ganzoo.base.specs import PretrainedSpec
 from ganzoo.errors import PluginError
 
 CARD_FILE = "card.json"  # the model card's data; README.md is its text
-
-
-@dataclass(frozen=True)
-class PretrainedSpec:
-    """A pretrained generator: a name and the pack folder that holds it.
-
-    ``path`` is the folder with ``config.json``, ``generator.safetensors`` and ``card.json``
-    (see :mod:`ganzoo.pretrained`); ``sha256`` is the weights file's digest, checked before
-    the weights are loaded. ``dataset`` and ``recipe`` are shown by ``ganzoo list pretrained``.
-    """
-
-    name: str
-    path: str
-    description: str = ""
-    dataset: str = ""
-    recipe: str = ""
-    sha256: str = ""
 
 
 def packs_in(folder: str | Path) -> list[PretrainedSpec]:

@@ -1,6 +1,6 @@
 """Training: configuration, the phase loop, precision, EMA, checkpoints and run directories.
 
-The names below are imported on first use, so that a light submodule (``ganzoo.train.atomic``,
+The names below are imported on first use, so that a light submodule (``ganzoo.base.atomic``,
 ``ganzoo.train.config``) can be imported without torch.
 """
 

@@ -20,11 +20,11 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
+from ganzoo.base.atomic import write_atomically, write_json_atomically
+from ganzoo.base.layout import CHECKPOINT_DIR, PARTIAL_CHECKPOINT_GLOB, checkpoint_paths, checkpoint_steps
+from ganzoo.base.storage import storage_guard
 from ganzoo.errors import CheckpointError, GanzooWarning
-from ganzoo.train.atomic import write_atomically, write_json_atomically
-from ganzoo.train.layout import CHECKPOINT_DIR, PARTIAL_CHECKPOINT_GLOB, checkpoint_paths, checkpoint_steps
 from ganzoo.train.state_io import flatten_state, unflatten_state
-from ganzoo.train.storage import storage_guard
 
 FORMAT_VERSION = 1
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from ganzoo.train.atomic import write_atomically
+from ganzoo.base.atomic import write_atomically
 
 
 def make_grid(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> torch.Tensor:

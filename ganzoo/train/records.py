@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from ganzoo.base.atomic import write_json_atomically
+from ganzoo.base.layout import METRICS_FILE, SAMPLE_GRID_GLOB, SAMPLES_DIR, TRACKERS_DIR, TRACKERS_STATE_FILE, step_of
 from ganzoo.errors import GanzooWarning
 from ganzoo.loggers.base import Logger, LoggerContext, scalars_of
-from ganzoo.train.atomic import write_json_atomically
-from ganzoo.train.layout import METRICS_FILE, SAMPLE_GRID_GLOB, SAMPLES_DIR, TRACKERS_DIR, TRACKERS_STATE_FILE, step_of
 from ganzoo.train.run_dir import MetricsLog
 
 GRID_TAG = "samples"

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ganzoo.base.atomic import write_atomically, write_json_atomically
+from ganzoo.base.jsonl import read_jsonl
+from ganzoo.base.layout import CONFIG_FILE, LOCK_FILE, METRICS_FILE, OWNED, is_run
+from ganzoo.base.storage import storage_guard, unwritable_output
 from ganzoo.errors import RunError
-from ganzoo.train.atomic import write_atomically, write_json_atomically
 from ganzoo.train.config import TrainConfig
-from ganzoo.train.layout import CONFIG_FILE, LOCK_FILE, METRICS_FILE, OWNED, is_run
-from ganzoo.train.storage import storage_guard, unwritable_output
 
 if TYPE_CHECKING:
     from ganzoo.registry import Registry
@@ -111,8 +112,8 @@ class MetricsLog:
         """Drop records of steps after ``step`` (they are redone when a run resumes)."""
         if not self.path.exists():
             return
-        kept = [line for line in self.path.read_text().splitlines() if line.strip() and json.loads(line).get("step", 0) <= step]
-        write_atomically(self.path, lambda tmp: tmp.write_text("".join(line + "\n" for line in kept)), self.what)
+        kept = [record for record in read_jsonl(self.path) if record.get("step", 0) <= step]
+        write_atomically(self.path, lambda tmp: tmp.write_text("".join(json.dumps(record) + "\n" for record in kept)), self.what)
 
     def append(self, record: dict[str, Any]) -> None:
         """Add one record as a line."""
@@ -120,6 +121,4 @@ class MetricsLog:
             handle.write(json.dumps(record) + "\n")
 
     def read(self) -> list[dict[str, Any]]:
-        if not self.path.exists():
-            return []
-        return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+        return read_jsonl(self.path, missing_ok=True)

@@ -27,9 +27,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ganzoo.base.layout import LOCK_FILE
+from ganzoo.base.storage import storage_guard, unwritable_output
 from ganzoo.errors import RunError, RunLockedError
-from ganzoo.train.layout import LOCK_FILE
-from ganzoo.train.storage import storage_guard, unwritable_output
 
 
 def _program() -> str:

@@ -16,23 +16,23 @@ from typing import Any, Callable
 
 import torch
 
+from ganzoo.base.atomic import write_json_atomically
+from ganzoo.base.layout import PROFILE_FILE, SAMPLES_DIR, sample_grid_name
 from ganzoo.data.root import resolve_data_root
 from ganzoo.discovery import get_registry
 from ganzoo.errors import CheckpointError, GanzooWarning, RunError
 from ganzoo.registry import Registry
-from ganzoo.train.build import Shapes, shapes_for
+from ganzoo.sampling import grid_labels, grid_rows
 from ganzoo.train.agreement import NETWORKS, disagreeing_state
+from ganzoo.train.build import Shapes, shapes_for
 from ganzoo.train.checkpoint import check_identity, list_checkpoints, load_checkpoint, save_checkpoint
 from ganzoo.train.config import TrainConfig, run_identity
 from ganzoo.train.images import save_grid
-from ganzoo.train.atomic import write_json_atomically
 from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.records import RunRecords, Tracking
-from ganzoo.train.layout import PROFILE_FILE, SAMPLES_DIR, sample_grid_name
 from ganzoo.train.run_dir import check_new_run, plugins_of, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
-from ganzoo.sampling import grid_labels, grid_rows
 from ganzoo.train.speed import LogWindow, TrainingClock, TrainResult
 from ganzoo.train.step import GanStep
 from ganzoo.train.strategy import SingleProcess, strategy_for

@@ -37,7 +37,7 @@ def _failing_writes(code: int) -> Callable[[pytest.MonkeyPatch], None]:
         def refuse(path, write):
             raise OSError(code, errno.errorcode[code])
 
-        monkeypatch.setattr("ganzoo.train.atomic._write_then_rename", refuse)
+        monkeypatch.setattr("ganzoo.base.atomic._write_then_rename", refuse)
 
     return inject
 

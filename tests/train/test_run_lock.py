@@ -11,10 +11,10 @@ import time
 import pytest
 from typer.testing import CliRunner
 
+from ganzoo.base.layout import LOCK_FILE
 from ganzoo.cli import app
 from ganzoo.errors import RunLockedError
 from ganzoo.train.checkpoint import list_checkpoints
-from ganzoo.train.layout import LOCK_FILE
 from ganzoo.train.run_lock import RunLock, hold_run_lock, lock_holder
 
 ARGS = ["--batch-size", "16", "--log-every", "5", "--sample-every", "1000", "--checkpoint-every", "10", "-q"]

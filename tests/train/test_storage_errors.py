@@ -12,13 +12,13 @@ from PIL import Image
 from safetensors import SafetensorError
 from typer.testing import CliRunner
 
+from ganzoo.base.atomic import write_atomically
+from ganzoo.base.storage import environment_errno
 from ganzoo.cli import app
 from ganzoo.errors import StorageError
 from ganzoo.train import checkpoint as checkpoint_module
 from ganzoo.train import run_dir as run_dir_module
-from ganzoo.train.atomic import write_atomically
 from ganzoo.train.checkpoint import list_checkpoints
-from ganzoo.train.storage import environment_errno
 
 TINY = ["--batch-size", "8", "--log-every", "1", "--sample-every", "2", "--checkpoint-every", "2", "-q"]
 DISK_FULL = "Error while serializing: I/O error: No space left on device (os error 28)"  # as safetensors words it

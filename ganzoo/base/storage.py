@@ -23,8 +23,8 @@ from typing import Iterator
 
 from safetensors import SafetensorError
 
+from ganzoo.base.layout import CHECKPOINT_DIR, CONFIG_FILE, checkpoint_steps, is_run
 from ganzoo.errors import RunError, StorageError
-from ganzoo.train.layout import CHECKPOINT_DIR, CONFIG_FILE, checkpoint_steps, is_run
 
 #: errno -> (what happened, what to do)
 REASONS = {

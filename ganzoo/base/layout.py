@@ -40,7 +40,7 @@ WEIGHTS_SUFFIX = ".safetensors"
 META_SUFFIX = ".json"
 GRID_SUFFIX = ".png"
 SAMPLE_GRID_GLOB = f"{_STEP}*{GRID_SUFFIX}"
-#: Temporary files an interrupted checkpoint write leaves in CHECKPOINT_DIR (see ganzoo.train.atomic).
+#: Temporary files an interrupted checkpoint write leaves in CHECKPOINT_DIR (see ganzoo.base.atomic).
 PARTIAL_CHECKPOINT_GLOB = f".{_STEP}*.tmp"
 _META_NAME = re.compile(rf"^{_STEP}(\d+){re.escape(META_SUFFIX)}$")
 

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from ganzoo.train.storage import storage_guard
+from ganzoo.base.storage import storage_guard
 
 
 def _umask() -> int:
