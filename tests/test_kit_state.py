@@ -278,7 +278,7 @@ def test_a_cache_cleared_within_the_step_is_not_state(registry):
 
 
 def test_the_agreement_check_is_skipped_with_a_reason_where_no_process_group_can_start(registry, monkeypatch):
-    monkeypatch.setattr("ganzoo.testing.multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr("ganzoo.testing.agreement.multiprocessing.get_all_start_methods", lambda: ["spawn"])
     result = {r.check: r for r in run_checks("loss", "forgets-one-ema", registry)}["state agrees across 2 processes"]
     assert result.ok and result.skipped and "cannot fork a 2-process gloo group" in result.detail
 

@@ -189,3 +189,13 @@ def test_cases_can_be_selected_by_plugin(registry):
         ("loss", "global-consistency"),
         ("augmentation", "global-random"),
     }
+
+
+def test_the_recipe_check_leaves_the_callers_registry_alone():
+    from ganzoo.discovery import build_registry
+    from ganzoo.testing import check_recipe
+
+    registry = build_registry()
+    before = registry.names("dataset")
+    assert all(result.ok for result in check_recipe("vanilla", registry))
+    assert registry.names("dataset") == before and "conformance-synthetic" not in before
