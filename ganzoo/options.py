@@ -346,7 +346,7 @@ class TrainingOptions:
     on_nan: str = option(
         "stop",
         help="On a NaN/inf loss or weight: 'stop', or 'rollback' to the last checkpoint "
-        "with both learning rates halved (at most 3 times).",
+        "with both learning rates halved again at each roll-back (0.5x, 0.25x, 0.125x of the configured ones; at most 3 times).",
         group=RECORDS,
         check=one_of(*ON_NAN),
         resumable=True,

@@ -46,6 +46,7 @@ class TrainingDiverged(RunError):
 
 
 MAX_ROLLBACKS = 3  # with on_nan=rollback, give up after this many roll-backs
+ROLLBACK_FACTOR = 0.5  # the n-th roll-back of a run trains on at ROLLBACK_FACTOR**n of the configured learning rates
 
 
 class Trainer:
@@ -78,7 +79,8 @@ class Trainer:
         self.callbacks = list(callbacks)
         self.tracking = tracking
         self.stop_requested = False
-        self.rollbacks = 0
+        self.rollbacks = 0  # roll-backs over the whole run: checkpoints carry it, so a resume keeps it
+        self.lr_scale = 1.0  # the learning rates now, relative to the configured ones (ROLLBACK_FACTOR**rollbacks)
         self.strategy: SingleProcess | None = None
         self.gan: GanStep | None = None
         self.startup_s = 0.0  # measured by setup()
@@ -121,7 +123,7 @@ class Trainer:
             loggers = {name: self.registry.logger(name).factory() for name in config.logger} if strategy.is_main else {}
             self.records = RunRecords(self.run_dir, loggers, self.tracking)  # metrics.jsonl and the trackers: rank 0 only
             if self.resume:
-                self._restore(gan)
+                self.rollbacks, self.lr_scale = self._restore(gan)
             elif strategy.is_main:  # only now, with data loaded and networks built, is the directory touched
                 prepare_new_run(self.run_dir, self.overwrite)
                 write_config(self.run_dir, config, plugins_of(self.registry, config))
@@ -159,17 +161,21 @@ class Trainer:
         weights = None
         if strategy.is_main:
             meta = {"identity": self._identity(), "world_size": strategy.world_size, "ranks_agree": not different, "ranks_disagree_on": different}
+            meta["rollbacks"], meta["lr_scale"] = self.rollbacks, self.lr_scale
             weights = save_checkpoint(self.run_dir, self.step, gan.state_dict(), meta, keep=self.config.keep).weights
             self.records.checkpoint(self.step)
         strategy.barrier()
         return weights
 
-    def _restore(self, gan: GanStep) -> None:
+    def _restore(self, gan: GanStep) -> tuple[int, float]:
+        """Load the newest checkpoint into ``gan``; returns the run's roll-backs when it was written and
+        the learning-rate scale its optimisers hold (checkpoints older than these fields: 0 and 1)."""
         step, state, meta = load_checkpoint(self.run_dir)
         check_identity(meta, self._identity(), step, self.run_dir)
         gan.load_state_dict(state, step)
         if self.strategy.is_main:
             self.records.truncate_after(step)
+        return int(meta.get("rollbacks", 0)), float(meta.get("lr_scale", 1.0))
 
     # -- the loop ---------------------------------------------------------------------------
     def sample_grid(self, path: Path | None = None) -> Path:
@@ -284,15 +290,22 @@ class Trainer:
         return stop
 
     def _roll_back(self, error: TrainingDiverged, progress: TrainingProgress) -> bool:
-        """With ``on_nan=rollback``: reload the last checkpoint and halve both learning rates."""
+        """With ``on_nan=rollback``: reload the last checkpoint and back off both learning rates.
+
+        The n-th roll-back of the run trains on at ``ROLLBACK_FACTOR**n`` of the configured rates,
+        whatever the checkpoint's optimisers hold: a second roll-back to the same checkpoint (which
+        restores its rates) goes to 0.25x rather than replaying the same divergence at 0.5x.
+        """
         if self.config.on_nan != "rollback" or self.rollbacks >= MAX_ROLLBACKS or not list_checkpoints(self.run_dir):
             return False
         diverged_at = self.step
-        self._restore(self.gan)
+        _, restored_scale = self._restore(self.gan)
         self.rollbacks += 1
-        lrs = self.gan.scale_learning_rates(0.5)
+        self.lr_scale = ROLLBACK_FACTOR**self.rollbacks
+        lrs = self.gan.scale_learning_rates(self.lr_scale / restored_scale)
         if self.strategy.is_main:
-            self.records.append({"step": self.step, "event": "rollback", "diverged_at": diverged_at, **lrs})
+            record = {"step": self.step, "event": "rollback", "diverged_at": diverged_at, "rollback": self.rollbacks, "lr_scale": self.lr_scale, **lrs}
+            self.records.append(record)
         progress.print(f"[yellow]diverged at step {diverged_at}; rolled back to step {self.step} with lr_g={lrs['lr_g']:.2e}, lr_d={lrs['lr_d']:.2e}[/]")
         return True
 

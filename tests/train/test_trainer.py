@@ -156,10 +156,69 @@ def test_rollback_reloads_the_last_checkpoint_with_halved_learning_rates(tmp_pat
     assert result.step == 6 and trainer.rollbacks == 1
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     rollback = [r for r in records if r.get("event") == "rollback"]
-    assert rollback == [{"step": 3, "event": "rollback", "diverged_at": 6, "lr_g": config.lr_g / 2, "lr_d": config.lr_d / 2}]
-    _, state, _ = load_checkpoint(tmp_path / "run")
+    expected = {"step": 3, "event": "rollback", "diverged_at": 6, "rollback": 1, "lr_scale": 0.5}
+    assert rollback == [{**expected, "lr_g": config.lr_g / 2, "lr_d": config.lr_d / 2}]
+    _, state, meta = load_checkpoint(tmp_path / "run")
     assert state["opt_g"]["param_groups"][0]["lr"] == config.lr_g / 2
+    assert meta["rollbacks"] == 1 and meta["lr_scale"] == 0.5
     assert all(torch.isfinite(v).all() for v in state["generator"].values())
+
+
+def _poison_g_at_step_4(times):
+    """A callback that makes G's weights NaN at step 4, the first ``times`` times step 4 is reached."""
+    poisoned = []
+
+    def poison(trainer, step):
+        if step == 4 and len(poisoned) < times:
+            poisoned.append(step)
+            with torch.no_grad():
+                next(trainer.gan.G.parameters()).fill_(float("nan"))
+
+    return poison
+
+
+def test_two_rollbacks_to_the_same_checkpoint_back_off_further_and_a_resume_keeps_the_count(tmp_path, tiny):
+    config = resolve_config(get_registry(), "mnist", "vanilla", on_nan="rollback", **tiny)
+    trainer = Trainer(config, tmp_path / "run", progress=False, callbacks=(_poison_g_at_step_4(2),))
+    result = trainer.fit()
+    assert result.step == 6 and trainer.rollbacks == 2 and trainer.lr_scale == 0.25
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    rollbacks = [r for r in records if r.get("event") == "rollback"]
+    # Both diverged after the checkpoint of step 3 and went back to it; the second must not replay 0.5x.
+    assert [(r["step"], r["rollback"], r["lr_scale"]) for r in rollbacks] == [(3, 1, 0.5), (3, 2, 0.25)]
+    assert rollbacks[1]["lr_g"] == pytest.approx(config.lr_g / 4) and rollbacks[1]["lr_d"] == pytest.approx(config.lr_d / 4)
+    _, state, meta = load_checkpoint(tmp_path / "run")
+    assert state["opt_g"]["param_groups"][0]["lr"] == pytest.approx(config.lr_g / 4)
+    assert state["opt_d"]["param_groups"][0]["lr"] == pytest.approx(config.lr_d / 4)
+    assert meta["rollbacks"] == 2 and meta["lr_scale"] == 0.25
+
+    # Resumed for 3 more steps, the run keeps its count: the next divergence is roll-back 3, at 1/8.
+    more = resolve_config(get_registry(), "mnist", "vanilla", on_nan="rollback", **{**tiny, "steps": 9})
+    poison_at_7 = []
+
+    def poison(trainer, step):
+        if step == 7 and not poison_at_7:
+            poison_at_7.append(step)
+            with torch.no_grad():
+                next(trainer.gan.D.parameters()).fill_(float("nan"))
+
+    resumed = Trainer(more, tmp_path / "run", resume=True, progress=False, callbacks=(poison,))
+    resumed.setup()
+    assert resumed.rollbacks == 2 and resumed.lr_scale == 0.25
+    assert resumed.fit().step == 9 and resumed.rollbacks == 3
+    last = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines() if '"rollback"' in line][-1]
+    assert (last["step"], last["rollback"], last["lr_scale"]) == (6, 3, 0.125)
+    assert last["lr_g"] == pytest.approx(config.lr_g / 8)
+
+
+def test_rollbacks_stop_at_the_limit(tmp_path, tiny):
+    from ganzoo.train.trainer import MAX_ROLLBACKS
+
+    config = resolve_config(get_registry(), "mnist", "vanilla", on_nan="rollback", **tiny)
+    trainer = Trainer(config, tmp_path / "run", progress=False, callbacks=(_poison_g_at_step_4(MAX_ROLLBACKS + 1),))
+    with pytest.raises(RunError, match="diverged at step 6"):
+        trainer.fit()
+    assert trainer.rollbacks == MAX_ROLLBACKS and trainer.lr_scale == 0.5**MAX_ROLLBACKS
 
 
 def test_profile_times_every_section(tmp_path, tiny):
