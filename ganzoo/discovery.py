@@ -3,7 +3,11 @@
 Set-up runs in a fixed order: create the plugin manager, add the hookspecs, load the entry
 points (built-ins from the ``ganzoo`` distribution first, then third-party ones by name),
 register the modules, then call each plugin's ``ganzoo_register`` hook on its own, so one
-broken plugin is recorded as a failure instead of breaking the others.
+broken plugin is recorded as a failure instead of breaking the others. Each plugin stages its
+entries in its own :class:`~ganzoo.registry.PluginRegistrar`; a name clash costs only the
+clashing name (see :mod:`ganzoo.registry`) and is recorded in the plugin's :class:`PluginInfo`.
+Plugins are registered with pluggy under ``DIST:ENTRY_POINT`` names, so two distributions may
+both call an entry point ``losses``.
 
 Environment switches:
 
@@ -26,10 +30,9 @@ from typing import Any, Iterable
 import pluggy
 
 from ganzoo import hookspecs
-from ganzoo.registry import PluginRegistrar, Registry
+from ganzoo.registry import CORE_DISTRIBUTION, PluginRegistrar, Registry
 
 ENTRY_POINT_GROUP = "ganzoo"
-CORE_DISTRIBUTION = "ganzoo"
 DISABLE_AUTOLOAD_ENV = "GANZOO_DISABLE_PLUGIN_AUTOLOAD"
 ONLY_PLUGINS_ENV = "GANZOO_PLUGINS"
 
@@ -45,10 +48,17 @@ class PluginInfo:
     registered: dict[str, list[str]] = field(default_factory=dict)  # kind -> names
     error: str | None = None  # one line when the plugin failed to load or register
     details: str | None = None  # the traceback of that failure
+    clashes: list[str] = field(default_factory=list)  # names it shares with another plugin, one sentence each (both owners)
+    replaced: list[str] = field(default_factory=list)  # entries it declared replacements of (replaces="DIST:NAME")
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def qualified(self) -> str:
+        """``DIST:ENTRY_POINT``: the plugin's name in pluggy, unique across distributions."""
+        return f"{self.distribution}:{self.name}"
 
 
 def _truthy(value: str | None) -> bool:
@@ -108,11 +118,12 @@ def build_registry(extra_plugins: Iterable[tuple[str, Any]] = (), autoload: bool
                 raise
             registry.plugins.append(_failure(info, "import failed", error))
     for name, plugin in extra_plugins:
-        candidates.append((PluginInfo(name, "(in-process)", "", getattr(plugin, "__name__", repr(plugin))), plugin))
+        # an in-process plugin is its own distribution: its entries are NAME:ENTRY
+        candidates.append((PluginInfo(name, name, "", getattr(plugin, "__name__", repr(plugin))), plugin))
 
     for info, plugin in candidates:
         try:
-            manager.register(plugin, name=info.name)
+            manager.register(plugin, name=info.qualified)
             manager.check_pending()
             loaded.append((info, plugin))
         except Exception as error:  # noqa: BLE001 - unknown hooks, duplicate plugin names
@@ -123,12 +134,14 @@ def build_registry(extra_plugins: Iterable[tuple[str, Any]] = (), autoload: bool
     for info, plugin in loaded:
         others = [p for _, p in loaded if p is not plugin]
         call = manager.subset_hook_caller("ganzoo_register", remove_plugins=others)
-        registrar = PluginRegistrar(registry, info.name)
+        registrar = PluginRegistrar(registry, info.name, info.distribution, info.version)
         try:
             call(registry=registrar)
-            info.registered = registrar.commit()
         except Exception as error:  # noqa: BLE001 - a plugin's bug must not break the others
             _failure(info, "registration failed", error)
+        else:
+            info.registered = registrar.commit()
+            info.clashes, info.replaced = registrar.clashes, registrar.replaced
         registry.plugins.append(info)
     return registry
 

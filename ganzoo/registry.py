@@ -1,11 +1,20 @@
 """Typed lookup of everything plugins registered: generators, discriminators, losses, augmentations, recipes,
 datasets, loggers and pretrained generators.
 
-Names are lowercase words joined by ``-``, ``_`` or ``.``. Looking up an unknown name raises a
-:class:`~ganzoo.errors.ConfigError` that lists the closest matches; registering a name twice
-raises a :class:`~ganzoo.errors.PluginError` unless the second registration passes
-``override=True``. A loss name ``LOSS+REGULARIZER`` (e.g. ``bce+r1``) resolves to the sum of
-the registered parts (see :mod:`ganzoo.combined_loss`).
+Names are lowercase words joined by ``-``, ``_`` or ``.``. Every entry also has a qualified
+name ``DIST:NAME`` (the distribution that registered it, as pip names it), which always resolves.
+Two distributions may register the same short name: both entries are kept, and the short name
+resolves by precedence: an entry that declared ``replaces="DIST:NAME"`` over the one it replaces,
+then the built-ins (distribution ``ganzoo``), then by distribution name. Looking up an ambiguous
+short name warns once (:class:`~ganzoo.errors.GanzooWarning`) with the candidates' qualified names;
+looking up an unknown name raises a :class:`~ganzoo.errors.ConfigError` that lists the closest
+matches. A loss name ``LOSS+REGULARIZER`` (e.g. ``bce+r1``, ``ganzoo:bce+other-dist:r1``) resolves
+to the sum of the registered parts (see :mod:`ganzoo.combined_loss`).
+
+Plugins register through a :class:`PluginRegistrar`, their own staging area; its
+:meth:`~PluginRegistrar.commit` merges what it staged, and a clash costs only the clashing name
+(recorded in :attr:`PluginRegistrar.clashes`), never the plugin's other entries. Registrars and
+the factories they register look other entries up through a read-only :class:`RegistryView`.
 """
 
 from __future__ import annotations
@@ -13,12 +22,13 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ganzoo.base.specs import DatasetSpec, LoggerSpec, PretrainedSpec
 from ganzoo.combined_loss import SEPARATOR, combined_spec
-from ganzoo.errors import ConfigError, PluginError
+from ganzoo.errors import ConfigError, GanzooWarning, PluginError
 from ganzoo.protocols import NEEDS, PartSpec, Recipe
 
 #: Kinds of entries, singular -> plural (the plural is what ``ganzoo list`` accepts too).
@@ -35,6 +45,18 @@ KINDS: dict[str, str] = {
 _PARTS = ("generator", "discriminator", "loss", "augmentation")
 _EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "logger": LoggerSpec, "pretrained": PretrainedSpec}
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+#: The distribution of the built-ins: first in the precedence of short names.
+CORE_DISTRIBUTION = "ganzoo"
+#: The distribution recorded for entries added to a registry directly (not through an installed package).
+DIRECT = "(direct)"
+
+
+def split_qualified(name: str) -> tuple[str | None, str]:
+    """``"dist:name"`` -> ``("dist", "name")``; a name without ``:`` -> ``(None, name)``."""
+    if ":" in name:
+        distribution, _, short = name.partition(":")
+        return distribution, short
+    return None, name
 
 
 def normalize_kind(kind: str) -> str:
@@ -53,37 +75,105 @@ def natural_key(text: str) -> list:
 
 @dataclass(frozen=True)
 class Entry:
-    """One registered object and the plugin that registered it."""
+    """One registered object, the plugin that registered it and the distribution (and version) behind that plugin."""
 
     kind: str
     name: str
     value: Any
     plugin: str
+    distribution: str = DIRECT
+    version: str = ""
+    replaces: str | None = None  # the qualified name of the entry this one deliberately replaces
+
+    @property
+    def qualified(self) -> str:
+        """``DIST:NAME``: the name that resolves to this entry whatever else is installed."""
+        return f"{self.distribution}:{self.name}"
+
+    def provenance(self) -> dict[str, Any]:
+        """What a run records about the part: name, qualified name, plugin, distribution and version."""
+        return {"name": self.name, "qualified": self.qualified, "plugin": self.plugin, "distribution": self.distribution, "version": self.version}
+
+
+def _precedence(entry: Entry) -> tuple[bool, str]:
+    return entry.distribution != CORE_DISTRIBUTION, entry.distribution
 
 
 class Registry:
-    """All registered parts, by kind and name."""
+    """All registered parts, by kind and qualified name (``DIST:NAME``)."""
 
     def __init__(self) -> None:
-        self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+        self._entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}  # kind -> qualified name -> entry
         self.plugins: list = []  # PluginInfo records, filled by ganzoo.discovery
+        self.replacements: list[tuple[str, str, str]] = []  # (kind, the replacing entry's qualified name, the replaced one's)
+        self._warned: set[tuple[str, str]] = set()  # ambiguous short names already warned about
 
     def copy(self) -> "Registry":
         """A registry with the same entries and plugins, whose later additions leave this one alone."""
         other = Registry()
         other._entries = {kind: dict(table) for kind, table in self._entries.items()}
         other.plugins = list(self.plugins)
+        other.replacements = list(self.replacements)
+        other._warned = self._warned  # one warning per ambiguous name, whichever copy looks it up
         return other
 
+    def view(self) -> "RegistryView":
+        """A read-only view of this registry (lookups see later additions; it cannot add)."""
+        return RegistryView(self)
+
     # -- adding ---------------------------------------------------------------------------
-    def add(self, kind: str, value: Any, *, plugin: str = "(direct)", override: bool = False) -> Entry:
-        """Register ``value`` (a PartSpec, Recipe, DatasetSpec or PretrainedSpec) under its ``name``."""
+    def add(
+        self,
+        kind: str,
+        value: Any,
+        *,
+        plugin: str = DIRECT,
+        distribution: str = DIRECT,
+        version: str = "",
+        replaces: str | None = None,
+        override: bool = False,
+    ) -> Entry:
+        """Register ``value`` (a PartSpec, Recipe, DatasetSpec or PretrainedSpec) under ``DIST:NAME``.
+
+        A short name another distribution registered too is kept beside it (see the module's
+        precedence); the same qualified name twice is a PluginError. ``replaces="DIST:NAME"``
+        makes this entry the one its short name resolves to, instead of the named entry (which
+        stays reachable by its qualified name); the replacement is recorded in
+        :attr:`replacements`. ``override=True`` replaces the entry of the same plugin and
+        name in place (the conformance kit binds options so), else the entry the short name
+        resolves to now, as a recorded replacement.
+        """
         kind = normalize_kind(kind)
-        entry = self._validated(kind, value, plugin, override)
-        self._entries[kind][entry.name] = entry
+        self.validate(kind, value, plugin)
+        table = self._entries[kind]
+        if override and replaces is None:
+            same = [e for e in self._candidates(kind, value.name, active_only=False) if e.plugin == plugin]
+            if same and distribution == DIRECT:
+                distribution, version, replaces = same[0].distribution, same[0].version, same[0].replaces
+            elif (current := self._short(kind, value.name)) is not None and current.distribution != distribution:
+                replaces = current.qualified
+        entry = Entry(kind, value.name, value, plugin, distribution, version, replaces)
+        existing = table.get(entry.qualified)
+        if existing is not None and not override:
+            raise PluginError(
+                f"Plugin {plugin!r} registered {kind} {entry.name!r}, which plugin {existing.plugin!r} of the same "
+                f"distribution {distribution!r} already registered as {entry.qualified!r}. Choose another name."
+            )
+        if replaces is not None:
+            target_dist, target_name = split_qualified(replaces)
+            target = table.get(replaces)
+            if target_dist is None or target_name != entry.name or target is None:
+                known = ", ".join(e.qualified for e in self._candidates(kind, entry.name, active_only=False)) or "none"
+                raise PluginError(
+                    f"Plugin {plugin!r} registered {kind} {entry.name!r} with replaces={replaces!r}; replaces names the "
+                    f"qualified name DIST:{entry.name} of a registered {kind} of the same name (registered: {known})."
+                )
+            self.replacements.append((kind, entry.qualified, replaces))
+        table[entry.qualified] = entry
         return entry
 
-    def _validated(self, kind: str, value: Any, plugin: str, override: bool) -> Entry:
+    def validate(self, kind: str, value: Any, plugin: str) -> None:
+        """PluginError when ``value`` is not a valid entry of ``kind`` (its type, name, factory, needs)."""
         expected = _EXPECTED_TYPES[kind]
         if not isinstance(value, expected):
             raise PluginError(f"Plugin {plugin!r} registered a {kind} that is a {type(value).__name__}, not a {expected.__name__}.")
@@ -104,50 +194,119 @@ class Registry:
                     raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose {hook} is not callable.")
             if value.wraps is not None and value.wraps not in _PARTS:
                 raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} with wraps={value.wraps!r}; it wraps one of: {', '.join(_PARTS)}.")
-        existing = self._entries[kind].get(name)
-        if existing is not None and not override:
-            raise PluginError(
-                f"Plugin {plugin!r} registered {kind} {name!r}, which plugin {existing.plugin!r} already registered. "
-                f"Choose another name, or pass override=True to replace it deliberately."
-            )
-        return Entry(kind, name, value, plugin)
+
+    # -- short names ----------------------------------------------------------------------
+    def _candidates(self, kind: str, name: str, active_only: bool = True) -> list[Entry]:
+        """Entries of ``kind`` whose short name is ``name``, in precedence order; ``active_only`` drops replaced ones."""
+        found = [e for e in self._entries[kind].values() if e.name == name]
+        if active_only:
+            replaced = {e.replaces for e in found if e.replaces}
+            found = [e for e in found if e.qualified not in replaced]
+        return sorted(found, key=_precedence)  # stable: registration order among one distribution
+
+    def _short(self, kind: str, name: str) -> Entry | None:
+        candidates = self._candidates(kind, name)
+        return candidates[0] if candidates else None
+
+    def candidates(self, kind: str, name: str) -> list[Entry]:
+        """Every entry of ``kind`` with short name ``name``, the one it resolves to first (replaced ones last)."""
+        kind = normalize_kind(kind)
+        active = self._candidates(kind, name)
+        return active + [e for e in self._candidates(kind, name, active_only=False) if e not in active]
+
+    def shortest_name(self, entry: Entry) -> str:
+        """``entry.name`` when that resolves to ``entry``, else its qualified name."""
+        return entry.name if self._short(entry.kind, entry.name) == entry else entry.qualified
+
+    def _warn_ambiguous(self, kind: str, name: str, candidates: list[Entry]) -> None:
+        if (kind, name) in self._warned:
+            return
+        self._warned.add((kind, name))
+        listed = ", ".join(f"{e.qualified} (plugin {e.plugin!r})" for e in candidates)
+        warnings.warn(
+            f"The {kind} name {name!r} is registered by {len(candidates)} distributions: {listed}. It means "
+            f"{candidates[0].qualified} (built-ins first, then by distribution name); name the one you mean by its "
+            f"qualified name, e.g. {candidates[-1].qualified!r}.",
+            GanzooWarning,
+            stacklevel=4,
+        )
 
     # -- looking up -----------------------------------------------------------------------
-    def entry(self, kind: str, name: str) -> Entry:
-        """The entry of ``kind`` called ``name``; a ConfigError with suggestions when unknown."""
-        kind = normalize_kind(kind)
+    def _find(self, kind: str, name: str) -> Entry | None:
         table = self._entries[kind]
         if name in table:
             return table[name]
+        candidates = self._candidates(kind, name)
+        if len(candidates) > 1:
+            self._warn_ambiguous(kind, name, candidates)
+        return candidates[0] if candidates else None
+
+    def distributions(self) -> set[str]:
+        """Every distribution with at least one entry."""
+        return {e.distribution for table in self._entries.values() for e in table.values()}
+
+    def entry(self, kind: str, name: str) -> Entry:
+        """The entry of ``kind`` called ``name`` (short or ``DIST:NAME``); a ConfigError with suggestions when unknown."""
+        kind = normalize_kind(kind)
+        found = self._find(kind, name)
+        if found is not None:
+            return found
         if kind == "loss" and SEPARATOR in name:
             parts = [self.entry("loss", part) for part in name.split(SEPARATOR)]
             plugins = "+".join(dict.fromkeys(part.plugin for part in parts))
-            return Entry(kind, name, combined_spec(name, [part.value for part in parts]), plugins)
+            distributions = "+".join(dict.fromkeys(part.distribution for part in parts))
+            versions = "+".join(dict.fromkeys(part.version for part in parts))
+            return Entry(kind, name, combined_spec(name, [part.value for part in parts]), plugins, distributions, versions)
+        raise self._unknown(kind, name)
+
+    def _unknown(self, kind: str, name: str) -> ConfigError:
+        distribution, short = split_qualified(str(name))
         known = self.names(kind)
+        if distribution is not None:
+            mine = sorted((e.name for e in self._entries[kind].values() if e.distribution == distribution), key=natural_key)
+            if distribution not in self.distributions():
+                return ConfigError(
+                    f"Unknown {kind} {name!r}: no installed distribution {distribution!r} registered anything "
+                    f"(distributions: {', '.join(sorted(self.distributions())) or 'none'}). Known {KINDS[kind]}: {', '.join(known) or 'none'}."
+                )
+            return ConfigError(f"Unknown {kind} {name!r}: distribution {distribution!r} registered no {kind} {short!r}; its {KINDS[kind]}: {', '.join(mine) or 'none'}.")
         lowered = {n.lower(): n for n in known}  # names are lowercase: `--data MNIST` means 'mnist'
         close = [lowered[c] for c in difflib.get_close_matches(str(name).lower(), list(lowered), n=3, cutoff=0.5)]
         hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        listing = ", ".join(known) if known else "none (is a plugin failing to load? see `ganzoo plugins`)"
-        raise ConfigError(f"Unknown {kind} {name!r}.{hint} Known {KINDS[kind]}: {listing}.")
+        listing = ", ".join(known) if known else "none"
+        failed = [p.name for p in self.plugins if not getattr(p, "ok", True)]
+        if failed:
+            listing += f". {len(failed)} plugin(s) failed to load ({', '.join(failed)}): see `ganzoo plugins`"
+        elif not known:
+            listing += " (is a plugin failing to load? see `ganzoo plugins`)"
+        return ConfigError(f"Unknown {kind} {name!r}.{hint} Known {KINDS[kind]}: {listing}.")
 
     def get(self, kind: str, name: str) -> Any:
         """The registered object of ``kind`` called ``name``."""
         return self.entry(kind, name).value
 
     def names(self, kind: str, pattern: str | None = None, exclude: tuple[str, ...] = ()) -> list[str]:
-        """Registered names of ``kind`` matching an fnmatch ``pattern``, naturally sorted."""
+        """Short names of ``kind`` matching an fnmatch ``pattern`` (each once), naturally sorted."""
         kind = normalize_kind(kind)
-        names = [
-            n
-            for n in self._entries[kind]
-            if (pattern is None or fnmatch.fnmatchcase(n, pattern)) and not any(fnmatch.fnmatchcase(n, x) for x in exclude)
-        ]
+        names = {
+            e.name
+            for e in self._entries[kind].values()
+            if (pattern is None or fnmatch.fnmatchcase(e.name, pattern)) and not any(fnmatch.fnmatchcase(e.name, x) for x in exclude)
+        }
         return sorted(names, key=natural_key)
 
+    def qualified_names(self, kind: str) -> list[str]:
+        """Every ``DIST:NAME`` of ``kind``, naturally sorted."""
+        return sorted(self._entries[normalize_kind(kind)], key=natural_key)
+
     def entries(self, kind: str, pattern: str | None = None) -> list[Entry]:
-        """Entries of ``kind`` whose name matches ``pattern``, naturally sorted by name."""
+        """Every entry of ``kind`` whose short or qualified name matches ``pattern``, by name, then precedence."""
         kind = normalize_kind(kind)
-        return [self._entries[kind][n] for n in self.names(kind, pattern)]
+        found = [
+            e for e in self._entries[kind].values() if pattern is None or fnmatch.fnmatchcase(e.name, pattern) or fnmatch.fnmatchcase(e.qualified, pattern)
+        ]
+        order = {e.qualified: i for i, e in enumerate(e for n in self.names(kind) for e in self.candidates(kind, n))}
+        return sorted(found, key=lambda e: (natural_key(e.name), order.get(e.qualified, 0)))
 
     def build_part(self, kind: str, name: str, /, **arguments: Any) -> Any:
         """Build the registered generator, discriminator, loss or augmentation ``name``: ``factory(**arguments)``.
@@ -188,52 +347,106 @@ class Registry:
         return self.get("logger", name)
 
     def dataset(self, name: str) -> DatasetSpec:
-        """A dataset by name; ``NAME:ARGUMENT`` asks the parametrised dataset ``NAME`` for a spec."""
-        if ":" in name and name not in self._entries["dataset"]:
-            family, _, argument = name.partition(":")
-            spec = self.get("dataset", family)
+        """A dataset by name (short or ``DIST:NAME``); ``NAME:ARGUMENT`` asks the parametrised dataset ``NAME`` for a spec."""
+        prefix, rest = "", name
+        distribution, short = split_qualified(name)
+        if distribution is not None and any(e.distribution == distribution for e in self._entries["dataset"].values()):
+            prefix, rest = f"{distribution}:", short
+        family, given, argument = rest.partition(":")
+        spec = self.get("dataset", prefix + family)
+        if given:
             if spec.parametrize is None:
-                raise ConfigError(f"Dataset {family!r} takes no argument; use it as {family!r}, not {name!r}.")
+                raise ConfigError(f"Dataset {family!r} takes no argument; use it as {prefix + family!r}, not {name!r}.")
             return spec.parametrize(argument)
-        spec = self.get("dataset", name)
         if spec.parametrize is not None:
             raise ConfigError(f"Dataset {name!r} needs an argument: use it as '{name}:ARGUMENT' ({spec.description}).")
         return spec
 
 
-@dataclass
-class PluginRegistrar:
-    """What a plugin's ``ganzoo_register`` hook receives.
+class RegistryView:
+    """A read-only view of a :class:`Registry`: lookups and :meth:`~Registry.build_part`, no additions.
 
-    Additions are staged and validated immediately, then committed to the registry together
-    when the hook returns, so a plugin that fails halfway registers nothing. ``registry`` is
-    the registry being built: a wrapper part keeps it to build its inner part later with
-    :meth:`Registry.build_part`.
+    What registrars hand to plugins (``registry.registry``) and what a wrapper part's factory
+    keeps to find its inner part when it is built. It reads the live registry, so a lookup after
+    registration sees every plugin's entries.
     """
 
-    registry: Registry
+    _READS = frozenset(
+        {"entry", "get", "names", "qualified_names", "entries", "candidates", "shortest_name", "distributions", "build_part", "dataset",
+         "generator", "discriminator", "loss", "augmentation", "recipe", "pretrained", "logger"}  # fmt: skip
+    )
+
+    def __init__(self, registry: Registry) -> None:
+        object.__setattr__(self, "_registry", registry)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in RegistryView._READS:
+            return getattr(object.__getattribute__(self, "_registry"), name)
+        raise AttributeError(f"A RegistryView only looks entries up ({', '.join(sorted(self._READS))}); {name!r} is not one of them.")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("A RegistryView is read-only: register entries through the registrar's add_* methods.")
+
+    @property
+    def plugins(self) -> tuple:
+        """The PluginInfo records so far (a copy)."""
+        return tuple(object.__getattribute__(self, "_registry").plugins)
+
+
+@dataclass
+class PluginRegistrar:
+    """What a plugin's ``ganzoo_register`` hook receives: the plugin's own staging area.
+
+    Additions are validated immediately (an invalid entry fails the whole plugin, so a plugin that
+    fails halfway registers nothing) and merged into the registry by :meth:`commit` when the hook
+    returns. A name another distribution registered already is kept beside it (both reachable as
+    ``DIST:NAME``) and recorded in :attr:`clashes`; the same qualified name twice costs only that
+    name. ``replaces="DIST:NAME"`` declares a deliberate replacement, recorded in :attr:`replaced`.
+    ``registry`` is a read-only :class:`RegistryView`: a wrapper part keeps it to build its inner
+    part later with :meth:`Registry.build_part`.
+    """
+
+    target: Registry
     plugin: str
-    staged: list[tuple[str, Any, bool]] = field(default_factory=list)
+    distribution: str = DIRECT
+    version: str = ""
+    staged: list[tuple[str, Any, bool, str | None]] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)  # one sentence per clash, naming both owners
+    replaced: list[str] = field(default_factory=list)  # one sentence per declared replacement
 
-    def _stage(self, kind: str, value: Any, override: bool) -> None:
-        if not override and any(k == kind and v.name == getattr(value, "name", None) for k, v, _ in self.staged):
+    @property
+    def registry(self) -> RegistryView:
+        """The registry being built, read-only (lookups only)."""
+        return self.target.view()
+
+    def _stage(self, kind: str, value: Any, override: bool, replaces: str | None = None) -> None:
+        if any(k == kind and v.name == getattr(value, "name", None) for k, v, _, _ in self.staged):
             raise PluginError(f"Plugin {self.plugin!r} registered {kind} {value.name!r} twice.")
-        self.registry._validated(kind, value, self.plugin, override)  # fail early, at the plugin's own line
-        self.staged.append((kind, value, override))
+        self.target.validate(kind, value, self.plugin)  # fail early, at the plugin's own line
+        if override:
+            warnings.warn(
+                f"Plugin {self.plugin!r} ({self.distribution}) registered {kind} {value.name!r} with override=True, which is "
+                f"deprecated: it replaces whatever {value.name!r} means at that moment. Declare the entry it replaces instead, "
+                f"e.g. replaces='{CORE_DISTRIBUTION}:{value.name}'; the replacement is recorded and shown by `ganzoo plugins`.",
+                GanzooWarning,
+                stacklevel=3,
+            )
+        self.staged.append((kind, value, override, replaces))
 
-    def add_generator(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
+    def add_generator(self, name: str, factory: Callable[..., Any], *, replaces: str | None = None, override: bool = False, **meta: Any) -> None:
         """Register a generator factory ``factory(latent_dim=, image_shape=, num_classes=, **options)``.
 
         ``meta`` fills :class:`~ganzoo.protocols.PartSpec` (description, conditional,
-        uses_batchnorm, reference, needs, batch_multiple, check_options, wraps).
+        uses_batchnorm, reference, needs, batch_multiple, check_options, wraps, supports).
+        ``replaces="DIST:NAME"`` (every ``add_*`` takes it) makes this entry what ``NAME`` means.
         """
-        self._stage("generator", PartSpec(name, factory, **meta), override)
+        self._stage("generator", PartSpec(name, factory, **meta), override, replaces)
 
-    def add_discriminator(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
+    def add_discriminator(self, name: str, factory: Callable[..., Any], *, replaces: str | None = None, override: bool = False, **meta: Any) -> None:
         """Register a discriminator factory ``factory(image_shape=, num_classes=, **options)``."""
-        self._stage("discriminator", PartSpec(name, factory, **meta), override)
+        self._stage("discriminator", PartSpec(name, factory, **meta), override, replaces)
 
-    def add_loss(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
+    def add_loss(self, name: str, factory: Callable[..., Any], *, replaces: str | None = None, override: bool = False, **meta: Any) -> None:
         """Register a loss factory ``factory(**options)`` returning a :class:`~ganzoo.protocols.Loss`.
 
         ``needs=("double_backward",)`` declares a loss that backpropagates through D's input
@@ -241,44 +454,71 @@ class PluginRegistrar:
         to another loss by name (``bce+NAME``) instead of being trained alone.
         """
         meta.setdefault("conditional", None)
-        self._stage("loss", PartSpec(name, factory, **meta), override)
+        self._stage("loss", PartSpec(name, factory, **meta), override, replaces)
 
-    def add_augmentation(self, name: str, factory: Callable[..., Any], *, override: bool = False, **meta: Any) -> None:
+    def add_augmentation(self, name: str, factory: Callable[..., Any], *, replaces: str | None = None, override: bool = False, **meta: Any) -> None:
         """Register an augmentation factory ``factory(**options)``.
 
         It returns a :class:`~ganzoo.protocols.Augmentation`; ``meta`` as for the other parts.
         """
         meta.setdefault("conditional", None)
-        self._stage("augmentation", PartSpec(name, factory, **meta), override)
+        self._stage("augmentation", PartSpec(name, factory, **meta), override, replaces)
 
-    def add_recipe(self, recipe: Recipe, *, override: bool = False) -> None:
+    def add_recipe(self, recipe: Recipe, *, replaces: str | None = None, override: bool = False) -> None:
         """Register a :class:`~ganzoo.protocols.Recipe`."""
-        self._stage("recipe", recipe, override)
+        self._stage("recipe", recipe, override, replaces)
 
-    def add_dataset(self, dataset: DatasetSpec, *, override: bool = False) -> None:
+    def add_dataset(self, dataset: DatasetSpec, *, replaces: str | None = None, override: bool = False) -> None:
         """Register a :class:`~ganzoo.data.DatasetSpec`."""
-        self._stage("dataset", dataset, override)
+        self._stage("dataset", dataset, override, replaces)
 
-    def add_logger(self, name: str, factory: Callable[[], Any], *, override: bool = False, **meta: Any) -> None:
+    def add_logger(self, name: str, factory: Callable[[], Any], *, replaces: str | None = None, override: bool = False, **meta: Any) -> None:
         """Register a logger factory ``factory()`` returning a :class:`~ganzoo.loggers.Logger` (an experiment tracker).
 
         ``meta`` fills :class:`~ganzoo.loggers.LoggerSpec`: ``requires`` (the modules it imports,
         checked before a run starts), ``install`` (the command that installs them), description, reference.
         """
-        self._stage("logger", LoggerSpec(name, factory, **meta), override)
+        self._stage("logger", LoggerSpec(name, factory, **meta), override, replaces)
 
-    def add_pretrained(self, pretrained: PretrainedSpec, *, override: bool = False) -> None:
+    def add_pretrained(self, pretrained: PretrainedSpec, *, replaces: str | None = None, override: bool = False) -> None:
         """Register a pretrained generator (:class:`~ganzoo.pretrained.PretrainedSpec`: a name and its pack folder).
 
         :func:`ganzoo.pretrained.packs_in` makes one spec per pack of a folder.
         """
-        self._stage("pretrained", pretrained, override)
+        self._stage("pretrained", pretrained, override, replaces)
+
+    def _clash(self, message: str) -> None:
+        self.clashes.append(message)
+        warnings.warn(message, GanzooWarning, stacklevel=3)
 
     def commit(self) -> dict[str, list[str]]:
-        """Add everything staged to the registry; return the names added, by kind."""
+        """Merge everything staged into the registry; return the names added, by kind.
+
+        Never raises for a clash: an entry whose qualified name is taken (or whose ``replaces``
+        names nothing registered) is left out and recorded in :attr:`clashes`, with a
+        GanzooWarning; an entry whose short name another distribution holds is kept, and the
+        clash recorded the same way.
+        """
         added: dict[str, list[str]] = {}
-        for kind, value, override in self.staged:
-            self.registry.add(kind, value, plugin=self.plugin, override=override)
+        for kind, value, override, replaces in self.staged:
+            holders = [e for e in self.target._candidates(kind, value.name) if e.distribution != self.distribution]
+            try:
+                entry = self.target.add(
+                    kind, value, plugin=self.plugin, distribution=self.distribution, version=self.version, replaces=replaces, override=override
+                )
+            except PluginError as error:
+                self._clash(f"{error} Plugin {self.plugin!r} keeps its other entries; this one is left out.")
+                continue
             added.setdefault(kind, []).append(value.name)
+            if entry.replaces is not None:
+                self.replaced.append(f"{kind} {entry.qualified} replaces {entry.replaces}: {entry.name!r} means {entry.qualified}.")
+            elif holders:
+                winner = self.target._short(kind, value.name)
+                others = ", ".join(f"{h.qualified} (plugin {h.plugin!r})" for h in holders)
+                self._clash(
+                    f"Plugin {self.plugin!r} of {self.distribution} registered {kind} {value.name!r}, which {others} registered "
+                    f"too. Both are kept: {value.name!r} means {winner.qualified} (built-ins first, then by distribution name); "
+                    f"use {entry.qualified!r} for the plugin's own, or declare replaces={holders[0].qualified!r} to replace it."
+                )
         self.staged.clear()
         return added

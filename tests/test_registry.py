@@ -47,10 +47,10 @@ def _recipe(name="demo"):
     return Recipe(name=name, generator="mlp", discriminator="mlp", loss="bce")
 
 
-def test_duplicate_name_raises_unless_override():
+def test_duplicate_qualified_name_raises_unless_override():
     registry = Registry()
     registry.add("recipe", _recipe(), plugin="one")
-    with pytest.raises(PluginError, match="already registered"):
+    with pytest.raises(PluginError, match=r"of the same distribution '\(direct\)' already registered as '\(direct\):demo'"):
         registry.add("recipe", _recipe(), plugin="two")
     registry.add("recipe", Recipe(name="demo", generator="x", discriminator="y", loss="z"), plugin="two", override=True)
     assert registry.entry("recipe", "demo").plugin == "two"
@@ -90,9 +90,9 @@ def test_a_failing_plugin_is_recorded_and_the_others_still_work():
     registry = build_registry(extra_plugins=[("broken", Broken()), ("clashing", Clashing())])
     status = {p.name: p for p in registry.plugins}
     assert "boom" in status["broken"].error and "registration failed" in status["broken"].error
-    assert "already registered" in status["clashing"].error
+    assert status["clashing"].ok and "ganzoo:vanilla (plugin 'vanilla') registered too" in status["clashing"].clashes[0]
     assert "half-registered" not in registry.names("recipe")  # nothing of a failed plugin is kept
-    assert registry.recipe("vanilla").generator == "mlp"
+    assert registry.recipe("vanilla").generator == "mlp" and registry.entry("recipe", "vanilla").qualified == "ganzoo:vanilla"
 
 
 def test_a_plugin_with_an_unknown_hook_is_refused():

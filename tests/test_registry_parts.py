@@ -6,6 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ganzoo import PluginError
+from ganzoo.errors import GanzooWarning
 from ganzoo.cli import app
 from ganzoo.discovery import get_registry
 from ganzoo.registry import PluginRegistrar, Registry
@@ -37,8 +38,12 @@ def test_an_augmentation_is_staged_and_committed_like_any_part():
     assert registry.names("augmentation") == []
     assert registrar.commit() == {"augmentation": ["identity"]}
     assert registry.augmentation("identity").description == "does nothing"
-    with pytest.raises(PluginError, match="already registered"):
-        PluginRegistrar(registry, "other").add_augmentation("identity", lambda: _identity)
+    other = PluginRegistrar(registry, "other")  # same (direct) distribution: the name clashes, the plugin's other entries stay
+    other.add_augmentation("identity", lambda: _identity)
+    other.add_augmentation("flip", lambda: _identity)
+    with pytest.warns(GanzooWarning, match="already registered as"):
+        assert other.commit() == {"augmentation": ["flip"]}
+    assert registry.entry("augmentation", "identity").plugin == "mine" and "left out" in other.clashes[0]
 
 
 def test_list_shows_augmentations_and_regularisers():
