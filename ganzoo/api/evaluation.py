@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Sequence
 
 import torch
 
@@ -13,12 +13,9 @@ from ganzoo.evaluate.evaluator import DEFAULT_SPLIT, EvaluationResult, evaluate_
 from ganzoo.evaluate.metrics import METRICS
 from ganzoo.registry import Registry
 
-if TYPE_CHECKING:
-    from ganzoo.api.model import GanModel  # not imported to run: GanModel.evaluate calls this module
-
 
 def evaluate(
-    target: GanModel | torch.Tensor,
+    target: Any,
     *,
     dataset: str | None = None,
     n: int | None = None,
@@ -33,7 +30,8 @@ def evaluate(
 ) -> EvaluationResult:
     """FID, KID, IS, precision/recall and class coverage (or, on Stacked-MNIST, modes and KL) of a model or of images.
 
-    ``target`` is a :class:`GanModel` (``n`` samples are drawn with latents from ``seed``,
+    ``target`` is a :class:`~ganzoo.api.model.GanModel` (told apart by what this function reads of it, so
+    that this module does not import ``ganzoo.api.model``, which imports it) (``n`` samples are drawn with latents from ``seed``,
     classes balanced when it is conditional, and compared with ``n`` images of its dataset's
     ``split``: exactly what ``ganzoo eval`` computes), or uint8 images (N, C, H, W) with the
     ``dataset`` they imitate (and, for conditional samples, the ``labels`` they were asked for,

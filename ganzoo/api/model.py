@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import torch
 from torch import nn
 
+from ganzoo.api.evaluation import evaluate as evaluate_model
 from ganzoo.api.runs import require_run_dir
 from ganzoo.data.batcher import to_uint8
 from ganzoo.discovery import get_registry
@@ -182,9 +183,7 @@ class GanModel:
 
     def evaluate(self, n: int = 10_000, **options: Any) -> "EvaluationResult":
         """FID, KID, IS, precision/recall and class coverage, as ``ganzoo eval``: see :func:`ganzoo.api.evaluate`."""
-        from ganzoo.api.evaluation import evaluate
-
-        return evaluate(self, n=n, **options)
+        return evaluate_model(self, n=n, **options)
 
 
 def _check_count(n: int) -> None:

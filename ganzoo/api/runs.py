@@ -5,8 +5,10 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from ganzoo.base.layout import is_run
+from ganzoo.base.layout import CHECKPOINT_DIR, PROFILE_FILE, SAMPLES_DIR, is_run
 from ganzoo.errors import RunError
+
+__all__ = ["CHECKPOINT_DIR", "PROFILE_FILE", "RUNS_DIR", "SAMPLES_DIR", "is_run", "require_run_dir", "runs_near"]
 
 RUNS_DIR = Path("runs")  # where `ganzoo train` puts runs by default
 

@@ -7,14 +7,16 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
 
 from ganzoo.cli.app import EXIT_INTERRUPTED, app, err, guarded, out
-from ganzoo.discovery import get_registry
-from ganzoo.errors import ConfigError
+from ganzoo.cli.train_options import given_options, with_training_options
+
+#: The training options ``ganzoo bench`` shares with ``ganzoo train`` (flags, help and checks from ganzoo.options).
+BENCH_OPTIONS = ("precision", "device", "data_root", "logger")
 
 STATUS_STYLE = {"done": "[green]done[/]", "skipped": "[green]done[/]", "failed": "[red]failed[/]", "partial": "[yellow]partial[/]", "pending": "[dim]pending[/]", "stopped": "[yellow]stopped[/]"}
 
@@ -40,6 +42,7 @@ def _grid_table(cells, states: dict[str, str], results: dict[str, dict], seeds: 
 
 @app.command()
 @guarded
+@with_training_options(names=BENCH_OPTIONS)
 def bench(
     recipes: str = typer.Option("*", help="Recipes to run: comma-separated names or fnmatch patterns (see `ganzoo list recipes`)."),
     data: str = typer.Option("mnist,fashion-mnist", "--data", "-d", help="Comma-separated dataset names."),
@@ -51,15 +54,8 @@ def bench(
     eval_n: int = typer.Option(5000, help="Generated samples per evaluation (and as many reference images)."),
     metrics: str = typer.Option("fid,kid,is", help="Comma-separated: fid, kid, is, prc."),
     split: str = typer.Option("test", help="Reference split of each dataset."),
-    precision: str = typer.Option("fp32", help="fp32, bf16 or fp16 for every run."),
-    device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
-    data_root: Optional[Path] = typer.Option(None, help="Folder holding the datasets. (default: $GANZOO_DATA_ROOT, else ~/.cache/ganzoo/data)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-run progress bar (the grid is still shown)."),
-    logger: Optional[list[str]] = typer.Option(
-        None, "--logger", metavar="NAME",
-        help="Also log every cell to this experiment tracker (repeatable; see `ganzoo list loggers`); the cells share "
-        "a W&B group and an MLflow experiment named after --out's folder.",
-    ),  # fmt: skip
+    **options: Any,
 ) -> None:
     """Train and evaluate every recipe x dataset x seed; one result.json per cell in --out.
 
@@ -68,27 +64,8 @@ def bench(
     stops after the current step with a checkpoint. Exit code 1 when any cell failed.
     Example: [bold]ganzoo bench --recipes 'dcgan,lsgan' --data mnist --steps 500 --seeds 3 --out results/[/]
     """
-    from ganzoo.bench import Budget, GridRunner, Settings, expand_grid, match_recipes
-    from ganzoo.bench.grid import parse_seeds, split_list
-    from ganzoo.evaluate.metrics import parse_metrics
-    from ganzoo.loggers.spec import check_installed
-    from ganzoo.options import parse_names
-    from ganzoo.train.config import PRECISIONS
+    from ganzoo.api.bench import bench as plan_grid, finished_results  # torch: imported only to run the grid
 
-    registry = get_registry()
-    if precision not in PRECISIONS:
-        raise ConfigError(f"--precision must be one of {', '.join(PRECISIONS)}; got {precision!r}.")
-    if eval_n < 2:
-        raise ConfigError(f"--eval-n must be at least 2; got {eval_n}.")
-    settings = Settings(Budget(steps=steps, images=images), precision=precision, eval_n=eval_n, metrics=parse_metrics(metrics), split=split)
-    datasets = split_list(data, "--data")
-    for name in datasets:
-        registry.dataset(name)
-    loggers = parse_names(logger or [])
-    for name in loggers:
-        check_installed(registry.logger(name))
-    seed_values = parse_seeds(seeds, seed_list)
-    cells = expand_grid(match_recipes(registry, recipes), datasets, seed_values)
     command = "ganzoo bench " + shlex.join(sys.argv[2:] if len(sys.argv) > 1 and sys.argv[1] == "bench" else sys.argv[1:])
     results: dict[str, dict] = {}
 
@@ -108,17 +85,18 @@ def bench(
         elif outcome.status == "failed":
             err.print(f"    [red]failed:[/] {outcome.result['error']}", highlight=False, soft_wrap=True)
 
-    runner = GridRunner(registry, cells, settings, out_dir, device=device, data_root=str(data_root) if data_root else None,
-                        command=command, progress=not quiet, loggers=loggers, on_start=started, on_finish=finished)  # fmt: skip
+    given = given_options(options, BENCH_OPTIONS)
+    runner = plan_grid(
+        recipes, data, steps=steps, images=images, seeds=seeds, seed_list=seed_list, out=out_dir, eval_n=eval_n, metrics=metrics, split=split,
+        precision=given["precision"], device=given["device"], data_root=given["data_root"], logger=given["logger"] or (),
+        progress=not quiet, command=command, on_start=started, on_finish=finished,
+    )  # fmt: skip
+    cells, seed_values = runner.cells, list(dict.fromkeys(cell.seed for cell in runner.cells))
     states = runner.check()
-    for cell in cells:
-        if states[cell.id] == "done":
-            from ganzoo.bench.runner import read_result
-
-            results[cell.id] = read_result(out_dir / cell.id) or {}
+    results.update(finished_results(runner, states))
     done_before = sum(s == "done" for s in states.values())
     err.print(_grid_table(cells, states, results, seed_values))
-    err.print(f"{len(cells)} cells ({done_before} already done), budget: {settings.budget.describe()}, results in {out_dir}", highlight=False)
+    err.print(f"{len(cells)} cells ({done_before} already done), budget: {runner.settings.budget.describe()}, results in {out_dir}", highlight=False)
 
     def stop(signum, frame):
         if runner.stop_requested:
@@ -159,9 +137,9 @@ def leaderboard(
 
     Example: [bold]ganzoo leaderboard results/ --out docs/leaderboard.md[/]
     """
-    from ganzoo.bench import write_leaderboard
+    from ganzoo.api.bench import leaderboard as write_leaderboard
 
-    board = write_leaderboard(results_dir, out_file, json_out=json_out, readme=readme, source=results_dir.as_posix())
+    board = write_leaderboard(results_dir, out_file, json_out=json_out, readme=readme)
     table = Table(title=f"leaderboard from {board.count} results")
     for column in ("dataset", "rank", "recipe", "FID", "seeds"):
         table.add_column(column)

@@ -9,8 +9,6 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from ganzoo.base.atomic import write_atomically
-from ganzoo.base.layout import EVALUATIONS_FILE
 from ganzoo.cli.app import app, err, guarded, out
 from ganzoo.cli.sample import SOURCE_HELP
 
@@ -74,23 +72,11 @@ def evaluate(
 
     On stacked-mnist it also counts the modes captured (of 1000) and their KL divergence from uniform.
     A run's results are also appended to RUN_DIR/evaluations.jsonl."""
-    from ganzoo.api.evaluation import evaluate as evaluate_model
-    from ganzoo.api.model import load
-    from ganzoo.evaluate.metrics import parse_metrics
-    from ganzoo.train.progress import Heartbeat
+    from ganzoo.api.outputs import evaluate_and_record  # torch: imported only to evaluate
 
-    chosen = parse_metrics(metrics)
-    model = load(source, ema=ema)  # bad input fails here, before "evaluating ..." is printed
-    count = f"{n} samples" if n else "its dataset's number of samples"
-    with Heartbeat(f"evaluating {source} on {count}", console=err, enabled=not as_json):
-        result = evaluate_model(
-            model, n=n, split=split, seed=seed, metrics=chosen, feature_extractor=feature_extractor, feature_weights=feature_weights
-        )
+    options = dict(n=n, split=split, seed=seed, metrics=metrics, feature_extractor=feature_extractor, feature_weights=feature_weights)
+    model, result = evaluate_and_record(source, ema=ema, progress=None if as_json else err, **options)
     record = result.to_json()
-    if model.card is None:  # a run directory: keep a record beside it
-        log = Path(source) / EVALUATIONS_FILE
-        previous = log.read_text() if log.exists() else ""
-        write_atomically(log, lambda tmp: tmp.write_text(previous + json.dumps(record) + "\n"))
     if as_json:
         out.print_json(json.dumps(record))
     else:

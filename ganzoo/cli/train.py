@@ -9,15 +9,13 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from ganzoo.base.layout import CHECKPOINT_DIR, SAMPLES_DIR
+from ganzoo.api.runs import CHECKPOINT_DIR, PROFILE_FILE, SAMPLES_DIR
 from ganzoo.cli.app import EXIT_INTERRUPTED, app, err, guarded, out
 from ganzoo.cli.train_options import given_options, with_training_options
-from ganzoo.discovery import get_registry
 from ganzoo.options import RUN
-from ganzoo.train.part_options import parse_assignments
 
 if TYPE_CHECKING:
-    from ganzoo.train.trainer import Trainer
+    from ganzoo.api.training import Trainer
 
 PARTS = "Data and parts"  # the help heading of the data, the parts and their options
 
@@ -36,8 +34,6 @@ def _install_stop_handlers(trainer: Trainer) -> dict:
 
 def _print_profile(run_dir: Path) -> None:
     from rich.table import Table
-
-    from ganzoo.base.layout import PROFILE_FILE
 
     profile = json.loads((run_dir / PROFILE_FILE).read_text())
     table = Table(title=f"where a step's time goes ({profile['steps']} steps on {profile['device']})")
@@ -93,16 +89,15 @@ def train(
     """Train a GAN. Example: [bold]ganzoo train vanilla --data mnist[/]."""
     from ganzoo.api.training import check_run_request, configure, prepare, run_name  # torch: imported only to train
 
-    registry = get_registry()
     check_run_request(out_dir, resume, overwrite)
     config = configure(
-        recipe, data=data, resume_from=out_dir if resume else None, part_options=parse_assignments(set_ or []),
-        generator=generator, discriminator=discriminator, loss=loss, registry=registry, **given_options(options),
+        recipe, data=data, resume_from=out_dir if resume else None, part_options=set_ or [],
+        generator=generator, discriminator=discriminator, loss=loss, **given_options(options),
     )  # fmt: skip
     if dry_run:
         out.print_json(json.dumps(config.to_dict()))
         return
-    trainer = prepare(config, out=out_dir, resume=resume, overwrite=overwrite, progress=not quiet, registry=registry)
+    trainer = prepare(config, out=out_dir, resume=resume, overwrite=overwrite, progress=not quiet)
     run_dir = trainer.run_dir
     previous_handlers = _install_stop_handlers(trainer)
     main = trainer.strategy.is_main

@@ -40,9 +40,9 @@ def _cli_type(option: Option) -> type:
     return args[0] if args else hint
 
 
-def cli_options() -> tuple[Option, ...]:
-    """The training options that have a flag."""
-    return tuple(o for o in training_options() if o.spec.cli)
+def cli_options(names: tuple[str, ...] | None = None) -> tuple[Option, ...]:
+    """The training options that have a flag (only those called ``names`` when given)."""
+    return tuple(o for o in training_options() if o.spec.cli and (names is None or o.name in names))
 
 
 def parameter(option: Option) -> inspect.Parameter:
@@ -60,12 +60,15 @@ def parameter(option: Option) -> inspect.Parameter:
     )
 
 
-def with_training_options(command: Callable) -> Callable:
-    """Give ``command`` (whose last parameter is ``**options``) one typer parameter per training option.
+def with_training_options(command: Callable | None = None, *, names: tuple[str, ...] | None = None) -> Callable:
+    """Give ``command`` (whose last parameter is ``**options``) one typer parameter per training option
+    (or per option of ``names``: ``@with_training_options(names=("precision", "device"))``).
 
     typer reads a command's parameters from its signature; this one is the command's own
     parameters followed by the generated ones, and typer passes the latter into ``**options``.
     """
+    if command is None:
+        return lambda command: with_training_options(command, names=names)
     signature = inspect.signature(command)
     hints = typing.get_type_hints(command)
     own = [
@@ -73,7 +76,7 @@ def with_training_options(command: Callable) -> Callable:
         for p in signature.parameters.values()
         if p.kind is not p.VAR_KEYWORD
     ]
-    generated = [parameter(o) for o in cli_options() if o.name not in {p.name for p in own}]
+    generated = [parameter(o) for o in cli_options(names) if o.name not in {p.name for p in own}]
 
     def last(p: inspect.Parameter) -> bool:  # the run's own options (--out, --resume...) close the help
         return getattr(p.default, "rich_help_panel", None) == RUN
@@ -88,10 +91,10 @@ def with_training_options(command: Callable) -> Callable:
     return command
 
 
-def given_options(options: dict[str, Any]) -> dict[str, Any]:
+def given_options(options: dict[str, Any], names: tuple[str, ...] | None = None) -> dict[str, Any]:
     """What typer passed for the generated flags -> config values (``None`` = not given)."""
     given = {}
-    for option in cli_options():
+    for option in cli_options(names):
         value = options.get(option.name)
         if value is not None and option.spec.parse is not None:
             value = option.spec.parse(value)
