@@ -24,7 +24,7 @@ from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig, replace, resolve_config, validate_config
 from ganzoo.train.part_options import parse_assignments
 from ganzoo.train.recipe_file import is_recipe_file, load_recipe_file, read_recipe_file
-from ganzoo.train.run_dir import default_run_dir, open_existing_run
+from ganzoo.train.run_dir import default_run_dir, open_existing_run, warn_on_part_changes
 
 if TYPE_CHECKING:
     from ganzoo.api.model import GanModel
@@ -149,6 +149,8 @@ def prepare(
     if out is None and launched_by_torchrun():
         raise ConfigError("Under torchrun, pass --out RUN_DIR so that every process writes to the same run.")
     run_dir = Path(out) if out is not None else default_run_dir(RUNS_DIR, f"{run_name(config)}-{config.dataset}")
+    if resume:
+        warn_on_part_changes(run_dir, registry or get_registry(), "resuming", config)
     trainer = Trainer(config, run_dir, registry=registry or get_registry(), resume=resume, overwrite=overwrite, progress=progress)
     trainer.setup()
     return trainer

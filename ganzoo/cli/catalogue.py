@@ -77,7 +77,8 @@ def _encode(registry: Registry) -> list[dict[str, Any]]:
             fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
             fields = {k: (_CODE if callable(v) else v) for k, v in fields.items()}
             cls = f"{type(value).__module__}:{type(value).__qualname__}"
-            rows.append({"kind": kind, "plugin": entry.plugin, "class": cls, "fields": fields})
+            owner = {"distribution": entry.distribution, "version": entry.version, "replaces": entry.replaces}
+            rows.append({"kind": kind, "plugin": entry.plugin, **owner, "class": cls, "fields": fields})
     return rows
 
 
@@ -88,7 +89,8 @@ def _decode(rows: list[dict[str, Any]]) -> Registry:
         cls = getattr(importlib.import_module(module), name)
         fields = {k: _not_loaded if v == _CODE else v for k, v in row["fields"].items()}
         fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}  # JSON has no tuples
-        registry.add(row["kind"], cls(**fields), plugin=row["plugin"])
+        owner = {"distribution": row["distribution"], "version": row["version"], "replaces": row["replaces"]}
+        registry.add(row["kind"], cls(**fields), plugin=row["plugin"], **owner)
     return registry
 
 

@@ -92,7 +92,8 @@ def list_entries(
     count = 0
     for k in kinds:
         for entry in registry.entries(k, pattern):
-            table.add_row(k, entry.name, _details(entry), getattr(entry.value, "description", ""), entry.plugin)
+            name = registry.shortest_name(entry)  # DIST:NAME when another distribution's entry holds the short name
+            table.add_row(k, name, _details(entry), getattr(entry.value, "description", ""), entry.plugin)
             count += 1
     if count == 0:
         out.print(f"nothing matches{f' {pattern!r}' if pattern else ''} among {', '.join(KINDS[k] for k in kinds)}")
@@ -117,6 +118,8 @@ def plugins(ctx: typer.Context, verbose: bool = typer.Option(False, "--verbose",
     for info in get_registry().plugins:
         registered = "; ".join(f"{KINDS[k]}: {', '.join(v)}" for k, v in info.registered.items()) or "-"
         status = "[green]ok[/]" if info.ok else f"[red]{escape(info.error)}[/]"
+        notes = [*info.clashes, *info.replaced]  # a clash costs the clashing name only: the plugin is still ok
+        status += "".join(f"\n[yellow]{escape(note)}[/]" for note in notes)
         table.add_row(info.name, info.distribution, info.version, registered, status)
         if not info.ok:
             failed.append(info)

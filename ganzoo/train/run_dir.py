@@ -6,6 +6,7 @@ import json
 import platform
 import shutil
 import tempfile
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,8 @@ from ganzoo.base.atomic import write_atomically, write_json_atomically
 from ganzoo.base.jsonl import read_jsonl
 from ganzoo.base.layout import CONFIG_FILE, LOCK_FILE, METRICS_FILE, OWNED, is_run
 from ganzoo.base.storage import storage_guard, unwritable_output
-from ganzoo.errors import RunError
+from ganzoo.errors import GanzooError, GanzooWarning, RunError
+from ganzoo.registry import split_qualified
 from ganzoo.train.config import TrainConfig
 
 if TYPE_CHECKING:
@@ -81,19 +83,89 @@ def open_existing_run(path: Path) -> TrainConfig:
 
 def plugins_of(registry: "Registry", config: TrainConfig) -> dict[str, str]:
     """The plugin behind each part of ``config`` (and its dataset and recipe), by kind."""
-    names = {"generator": config.generator, "discriminator": config.discriminator, "loss": config.loss, "dataset": config.dataset.partition(":")[0]}
-    if config.recipe:
-        names["recipe"] = config.recipe
+    names = _part_names(registry, config)
+    names.pop("augmentation", None)
     return {kind: registry.entry(kind, name).plugin for kind, name in names.items()}
 
 
-def write_config(path: Path, config: TrainConfig, plugins: dict[str, str]) -> None:
-    """Write the resolved configuration with versions and the plugins that provided each part."""
+def _part_names(registry: "Registry", config: TrainConfig) -> dict[str, str]:
+    """The registry name of each part of ``config`` by kind; a dataset ``[DIST:]NAME:ARGUMENT`` by its ``[DIST:]NAME``."""
+    distribution, rest = split_qualified(config.dataset)
+    prefix = f"{distribution}:" if distribution is not None and distribution in registry.distributions() else ""
+    dataset = prefix + (rest if prefix else config.dataset).partition(":")[0]
+    names = {"generator": config.generator, "discriminator": config.discriminator, "loss": config.loss, "dataset": dataset}
+    if config.augment is not None:
+        names["augmentation"] = config.augment
+    if config.recipe:
+        names["recipe"] = config.recipe
+    return names
+
+
+def parts_of(registry: "Registry", config: TrainConfig) -> dict[str, list[dict[str, Any]]]:
+    """Who provides each part of ``config``: by kind, one record per registered entry (two for ``bce+r1``)
+    with its name, qualified name ``DIST:NAME``, plugin, distribution and version."""
+    from ganzoo.combined_loss import SEPARATOR
+
+    records: dict[str, list[dict[str, Any]]] = {}
+    for kind, name in _part_names(registry, config).items():
+        names = name.split(SEPARATOR) if kind == "loss" else [name]
+        records[kind] = [registry.entry(kind, part).provenance() for part in names]
+    return records
+
+
+def part_changes(run_dir: Path, registry: "Registry", config: TrainConfig | None = None) -> list[str]:
+    """How the parts of the run in ``run_dir`` differ from what ``registry`` provides now: one sentence
+    per part whose qualified name (owner) or version changed. Empty for runs written before parts
+    were recorded."""
+    try:
+        recorded = json.loads((Path(run_dir) / CONFIG_FILE).read_text()).get("parts")
+    except (OSError, ValueError):
+        return []
+    if not isinstance(recorded, dict):
+        return []
+    config = config or open_existing_run(run_dir)
+    try:
+        current = parts_of(registry, config)
+    except GanzooError as error:
+        return [f"a part of the run is no longer available: {error}"]
+    changes = []
+    for kind, then in recorded.items():
+        now = current.get(kind, [])
+        for before, after in zip(then, now):
+            if before.get("qualified") != after["qualified"]:
+                changes.append(
+                    f"{kind} {before.get('name')!r} was {before.get('qualified')} ({before.get('distribution')} {before.get('version')}) "
+                    f"and is now {after['qualified']} ({after['distribution']} {after['version']})"
+                )
+            elif before.get("version") != after["version"]:
+                changes.append(f"{kind} {after['qualified']} was version {before.get('version')} and is now {after['version']}")
+    return changes
+
+
+def warn_on_part_changes(run_dir: Path, registry: "Registry", action: str, config: TrainConfig | None = None) -> list[str]:
+    """Warn (GanzooWarning) when the parts of the run in ``run_dir`` changed owner or version; ``action``
+    says what is being done ("resuming", "loading"). Returns the changes."""
+    changes = part_changes(run_dir, registry, config)
+    if changes:
+        warnings.warn(
+            f"The run in {run_dir} was trained with other parts than the ones installed now; {action} it with the "
+            f"installed ones: {'; '.join(changes)}. Name a part by its qualified name (DIST:NAME) to pick the one the run "
+            "was trained with, or reinstall that version.",
+            GanzooWarning,
+            stacklevel=3,
+        )
+    return changes
+
+
+def write_config(path: Path, config: TrainConfig, plugins: dict[str, str], parts: dict[str, list[dict[str, Any]]] | None = None) -> None:
+    """Write the resolved configuration with versions, the plugins that provided each part and, with
+    ``parts`` (:func:`parts_of`), each part's qualified name, distribution and version."""
     from ganzoo import __version__
 
     record: dict[str, Any] = {
         "config": config.to_dict(),
         "plugins": plugins,
+        **({"parts": parts} if parts is not None else {}),
         "versions": {"ganzoo": __version__, "torch": torch.__version__, "python": platform.python_version()},
         "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

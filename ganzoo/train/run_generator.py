@@ -12,7 +12,7 @@ from ganzoo.registry import Registry
 from ganzoo.train.build import Shapes, build_generator, shapes_for
 from ganzoo.train.checkpoint import load_module_weights
 from ganzoo.train.config import TrainConfig
-from ganzoo.train.run_dir import open_existing_run
+from ganzoo.train.run_dir import open_existing_run, warn_on_part_changes
 
 
 def load_generator(run_dir: Path, registry: Registry, use_ema: bool = True, device: str | torch.device = "cpu") -> tuple[nn.Module, TrainConfig, Shapes, int, bool]:
@@ -22,6 +22,7 @@ def load_generator(run_dir: Path, registry: Registry, use_ema: bool = True, devi
     run has them and ``use_ema`` is true.
     """
     config = open_existing_run(run_dir)
+    warn_on_part_changes(run_dir, registry, "loading", config)
     spec = registry.dataset(config.dataset)
     shapes = shapes_for(config, spec)
     generator = build_generator(registry, config, shapes)

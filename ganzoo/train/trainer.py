@@ -31,7 +31,7 @@ from ganzoo.train.images import save_grid
 from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.records import RunRecords, Tracking
-from ganzoo.train.run_dir import check_new_run, plugins_of, prepare_new_run, write_config
+from ganzoo.train.run_dir import check_new_run, parts_of, plugins_of, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
 from ganzoo.train.speed import LogWindow, TrainingClock, TrainResult
 from ganzoo.train.step import GanStep
@@ -126,7 +126,7 @@ class Trainer:
                 self.rollbacks, self.lr_scale = self._restore(gan)
             elif strategy.is_main:  # only now, with data loaded and networks built, is the directory touched
                 prepare_new_run(self.run_dir, self.overwrite)
-                write_config(self.run_dir, config, plugins_of(self.registry, config))
+                write_config(self.run_dir, config, plugins_of(self.registry, config), parts_of(self.registry, config))
         except BaseException:
             self.run_lock.release()  # a set-up that failed leaves the run free for the next try
             raise
