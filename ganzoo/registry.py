@@ -26,7 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ganzoo.base.specs import DatasetSpec, LoggerSpec, PretrainedSpec
+from ganzoo.base.specs import DatasetSpec, HealthSpec, LoggerSpec, PretrainedSpec
 from ganzoo.combined_loss import SEPARATOR, combined_spec
 from ganzoo.errors import ConfigError, GanzooWarning, PluginError
 from ganzoo.protocols import NEEDS, PartSpec, Recipe
@@ -41,9 +41,10 @@ KINDS: dict[str, str] = {
     "dataset": "datasets",
     "logger": "loggers",
     "pretrained": "pretrained",
+    "health": "health",
 }
 _PARTS = ("generator", "discriminator", "loss", "augmentation")
-_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "logger": LoggerSpec, "pretrained": PretrainedSpec}
+_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "logger": LoggerSpec, "pretrained": PretrainedSpec, "health": HealthSpec}
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 #: The distribution of the built-ins: first in the precedence of short names.
 CORE_DISTRIBUTION = "ganzoo"
@@ -148,9 +149,11 @@ class Registry:
         table = self._entries[kind]
         if override and replaces is None:
             same = [e for e in self._candidates(kind, value.name, active_only=False) if e.plugin == plugin]
-            if same and distribution == DIRECT:
-                distribution, version, replaces = same[0].distribution, same[0].version, same[0].replaces
-            elif (current := self._short(kind, value.name)) is not None and current.distribution != distribution:
+            if same and distribution == DIRECT:  # no distribution given: the plugin's own entry of that name
+                distribution, version = same[0].distribution, same[0].version
+            if (existing := table.get(f"{distribution}:{value.name}")) is not None:
+                replaces = existing.replaces  # in place
+            elif (current := self._short(kind, value.name)) is not None:
                 replaces = current.qualified
         entry = Entry(kind, value.name, value, plugin, distribution, version, replaces)
         existing = table.get(entry.qualified)
@@ -168,7 +171,8 @@ class Registry:
                     f"Plugin {plugin!r} registered {kind} {entry.name!r} with replaces={replaces!r}; replaces names the "
                     f"qualified name DIST:{entry.name} of a registered {kind} of the same name (registered: {known})."
                 )
-            self.replacements.append((kind, entry.qualified, replaces))
+            if (kind, entry.qualified, replaces) not in self.replacements:
+                self.replacements.append((kind, entry.qualified, replaces))
         table[entry.qualified] = entry
         return entry
 
@@ -180,7 +184,7 @@ class Registry:
         name = value.name
         if not isinstance(name, str) or not _NAME_PATTERN.match(name):
             raise PluginError(f"Plugin {plugin!r} registered a {kind} named {name!r}; names are lowercase letters, digits, '-', '_' and '.', starting with a letter or digit.")
-        if kind in (*_PARTS, "logger") and not callable(value.factory):
+        if kind in (*_PARTS, "logger", "health") and not callable(value.factory):
             raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose factory is not callable.")
         if kind in _PARTS:
             unknown = [need for need in value.needs if need not in NEEDS]
@@ -486,6 +490,16 @@ class PluginRegistrar:
         :func:`ganzoo.pretrained.packs_in` makes one spec per pack of a folder.
         """
         self._stage("pretrained", pretrained, override, replaces)
+
+    def add_health(self, name: str, factory: Callable[[], Any], *, role: str = "rule", replaces: str | None = None, override: bool = False, **meta: Any) -> None:
+        """Register a training-health check: ``factory()`` returns a signal (``role="signal"``,
+        ``measure(probe)``) or a rule (``role="rule"``, ``observe(record)``); see :mod:`ganzoo.health`.
+
+        ``meta`` fills :class:`~ganzoo.base.specs.HealthSpec` (description, keys).
+        """
+        if role not in ("signal", "rule"):
+            raise PluginError(f"Plugin {self.plugin!r} registered health check {name!r} with role={role!r}; it is 'signal' or 'rule'.")
+        self._stage("health", HealthSpec(name, factory, role, **meta), override, replaces)
 
     def _clash(self, message: str) -> None:
         self.clashes.append(message)

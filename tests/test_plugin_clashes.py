@@ -152,6 +152,30 @@ def test_registrars_and_wrappers_get_a_read_only_view(installed):
     assert type(packed.inner).__name__ == type(registry.build_part("discriminator", "mlp", image_shape=(2, 28, 28))).__name__
 
 
+def test_the_kit_checks_a_shadowed_entry_by_its_qualified_name(installed):
+    from ganzoo.testing import conformance_cases, with_options
+
+    registry, _ = installed
+    assert conformance_cases("old-zoo", registry) == [("loss", "bcr"), ("loss", "old-zoo:lecam"), ("loss", "old-zoo:mode-seeking")]
+    bound = with_options(registry, "loss", "old-zoo:lecam", {"tag": "bound"})  # in place: the short name keeps its meaning
+    assert bound.build_part("loss", "old-zoo:lecam").tag == "bound" and bound.build_part("loss", "lecam").tag == "new"
+    assert registry.build_part("loss", "old-zoo:lecam").tag == "old"
+
+
+def test_a_change_of_owner_is_named(tmp_path):
+    from ganzoo.train.config import TrainConfig
+    from ganzoo.train.run_dir import part_changes, parts_of, write_config
+
+    registry = build_registry()
+    config = TrainConfig(recipe="vanilla", dataset="mnist", generator="mlp", discriminator="mlp", loss="bce")
+    write_config(tmp_path, config, {}, parts_of(registry, config))
+    assert part_changes(tmp_path, registry, config) == []
+    moved = registry.copy()
+    spec = registry.loss("bce")
+    moved.add("loss", spec, plugin="bce-plus", distribution="bce-plus", version="2.0", replaces="ganzoo:bce")
+    assert part_changes(tmp_path, moved, config) == ["loss 'bce' was ganzoo:bce (ganzoo " + registry.entry("loss", "bce").version + ") and is now bce-plus:bce (bce-plus 2.0)"]
+
+
 def test_a_replacement_must_name_a_registered_entry_of_the_same_name():
     registry = Registry()
     registry.add("recipe", Recipe(name="demo", generator="mlp", discriminator="mlp", loss="bce"), distribution="ganzoo")

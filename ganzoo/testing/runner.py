@@ -28,16 +28,17 @@ CHECKERS: dict[str, Callable[..., list[CheckResult]]] = {
 
 
 def conformance_cases(distribution: str | None = None, registry: Registry | None = None) -> list[tuple[str, str]]:
-    """``(kind, name)`` of every checkable entry, optionally only those of one distribution or plugin."""
+    """``(kind, name)`` of every checkable entry, optionally only those of one distribution or plugin.
+
+    ``name`` is the entry's short name, or its qualified ``DIST:NAME`` when another distribution's
+    entry holds the short name (so the kit checks this entry, not the one the short name means).
+    """
     registry = registry or get_registry()
-    plugins = {p.name: p for p in registry.plugins}
     cases = []
     for kind in CHECKERS:
         for entry in registry.entries(kind):
-            info = plugins.get(entry.plugin)
-            owner = {entry.plugin, info.distribution if info else None}
-            if distribution is None or distribution in owner:
-                cases.append((kind, entry.name))
+            if distribution is None or distribution in (entry.plugin, entry.distribution):
+                cases.append((kind, registry.shortest_name(entry)))
     return cases
 
 
@@ -52,7 +53,7 @@ def with_options(registry: Registry, kind: str, name: str, options: dict) -> Reg
     entry = scratch.entry(kind, name)
     check_part_options(kind, entry.value, options, scratch)
     bound = dataclasses.replace(entry.value, factory=functools.partial(entry.value.factory, **options))
-    scratch.add(kind, bound, plugin=entry.plugin, override=True)
+    scratch.add(kind, bound, plugin=entry.plugin, distribution=entry.distribution, version=entry.version, override=True)  # in place
     return scratch
 
 
