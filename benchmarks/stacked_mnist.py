@@ -34,7 +34,7 @@ import torch
 
 from ganzoo.base.atomic import write_atomically, write_json_atomically
 from ganzoo.bench import Budget, Cell, GridRunner, Settings, load_results
-from ganzoo.bench.leaderboard import Row
+from ganzoo.bench.ranking import Row
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
 from ganzoo.evaluate.classifier import load_classifier
