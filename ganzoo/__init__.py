@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ganzoo.base.version import __version__
 from ganzoo.errors import CheckpointError, ConfigError, DataError, GanzooError, PluginError, RunError
 from ganzoo.hookspecs import hookimpl
 from ganzoo.lazy import lazy_names
-
-__version__ = "0.1.0"
 
 #: Public names imported on first access: name -> module.
 _LAZY = {

@@ -18,8 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from ganzoo import __version__
-from ganzoo.errors import GanzooError
+from ganzoo import GanzooError, __version__
 
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
@@ -101,16 +100,15 @@ def main_options(
 
 def _bug_message(error: Exception) -> str:
     """One paragraph on an unexpected exception: a plugin's (named, with its distribution) or ganzoo's own."""
-    from ganzoo.discovery import blame
+    from ganzoo.api.plugins import culprit_of
 
     what = escape(f"{type(error).__name__}: {error}")
-    found = blame(error)
+    found = culprit_of(error)
     if found is None:
         return f"[bold red]internal error:[/] {what}. Run again with --debug for the traceback, and please report it."
-    plugin, where = found
     return (
-        f"[bold red]plugin error:[/] {what}, raised in {escape(where)} of plugin {plugin.name!r} (distribution "
-        f"{plugin.distribution} {plugin.version}). This is a bug or a limit of that plugin, not of ganzoo: report it to "
+        f"[bold red]plugin error:[/] {what}, raised in {escape(found.where)} of plugin {found.plugin!r} (distribution "
+        f"{found.distribution} {found.version}). This is a bug or a limit of that plugin, not of ganzoo: report it to "
         "the plugin's authors. Run again with --debug for the traceback."
     )
 

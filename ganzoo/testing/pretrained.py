@@ -13,9 +13,8 @@ from ganzoo.testing.common import CheckResult, _check_all
 
 def check_pretrained(name: str, registry: Registry | None = None) -> list[CheckResult]:
     """Check a registered pretrained generator: its card, its weights' sha256, and that it draws images."""
-    from ganzoo.api.model import load
-    from ganzoo.pretrained.pack import WEIGHTS_FILE, read_card
-    from ganzoo.train.build import shapes_for
+    from ganzoo.pretrained.pack import WEIGHTS_FILE, load_pretrained, read_card
+    from ganzoo.sampling import sample_images
     from ganzoo.train.checkpoint import sha256_of
 
     registry = registry or get_registry()
@@ -31,12 +30,14 @@ def check_pretrained(name: str, registry: Registry | None = None) -> list[CheckR
         return None if actual == spec.sha256 else f"{WEIGHTS_FILE} has sha256 {actual[:12]}..., the card records {spec.sha256[:12]}..."
 
     def draws() -> str | None:
-        model = load(name, registry=registry)
-        images = model.generate(max(2, model.num_classes), seed=0)
-        expected = (len(images), *shapes_for(model.config, registry.dataset(model.dataset)).image_shape)
+        generator, _, shapes, _ = load_pretrained(spec, registry)
+        count = max(2, shapes.num_classes)
+        labels = torch.arange(count) % shapes.num_classes if shapes.num_classes else None  # every class of a conditional pack
+        images = sample_images(generator, count, seed=0, labels=labels)
+        expected = (count, *shapes.image_shape)
         if tuple(images.shape) != expected or images.dtype != torch.uint8:
             return f"drew {images.dtype} images of shape {tuple(images.shape)}; expected uint8 {expected}"
-        if not torch.equal(images, model.generate(len(images), seed=0)):
+        if not torch.equal(images, sample_images(generator, count, seed=0, labels=labels)):
             return "the same seed drew different images"
         if images.float().std() == 0:
             return "every pixel of every image is the same"

@@ -160,7 +160,7 @@ def warn_on_part_changes(run_dir: Path, registry: "Registry", action: str, confi
 def write_config(path: Path, config: TrainConfig, plugins: dict[str, str], parts: dict[str, list[dict[str, Any]]] | None = None) -> None:
     """Write the resolved configuration with versions, the plugins that provided each part and, with
     ``parts`` (:func:`parts_of`), each part's qualified name, distribution and version."""
-    from ganzoo import __version__
+    from ganzoo.base.version import __version__
 
     record: dict[str, Any] = {
         "config": config.to_dict(),
