@@ -211,3 +211,9 @@ def test_the_cli_shows_both_owners_and_a_clashing_part_trains_under_its_qualifie
     message = " ".join(resumed.stderr.split())
     assert "trained with other parts than the ones installed now; resuming it with the installed ones" in message
     assert "loss old-zoo:mode-seeking was version 0.1 and is now 0.2" in message
+
+    from ganzoo.api import load  # loading without old-zoo installed: the generator loads, and the missing loss is named
+
+    with pytest.warns(GanzooWarning, match=r"loading it with the installed ones: a part of the run is no longer available: .*'old-zoo:mode-seeking'"):
+        model = load(tmp_path / "run", registry=build_registry())
+    assert model is not None
