@@ -203,6 +203,13 @@ class PartSpec:
       not name itself on to that part, which it builds with
       :meth:`ganzoo.registry.Registry.build_part`. The inner part and its options are checked
       like the part itself, and a wrapper that replaces a recipe's part wraps that part.
+
+    ``supports(image_shape)`` declares the image shapes (C, H, W) a generator or discriminator
+    builds: it returns ``None`` for a shape the part builds, else the reason it does not (one
+    sentence naming the shapes that work). The configuration check turns that reason into a
+    ``ConfigError`` before any data is read. :class:`ganzoo.sizes.SquareSides` is such a
+    declaration for networks that double a small square start to the image side; its ``str``
+    is what ``ganzoo list`` shows. ``None`` (the default) declares nothing: every shape is tried.
     """
 
     name: str
@@ -216,6 +223,7 @@ class PartSpec:
     batch_multiple: Callable[[dict[str, Any]], int] | None = None
     check_options: Callable[[dict[str, Any]], None] | None = None
     wraps: str | None = None
+    supports: Callable[[tuple[int, int, int]], str | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +238,13 @@ class Recipe:
     ``None`` for ``image_size`` keeps the dataset's native size. The defaults are DCGAN's
     settings (Adam 2e-4, betas (0.5, 0.999), batch 64, z of size 100), which most recipes
     share, so a recipe states only where its paper differs.
+
+    ``by_resolution`` is the recipe's table of defaults by image side: ``{64: {"generator":
+    "dcgan", "batch_size": 128, ...}}``. When the run's images (the dataset's shape, or
+    ``--image-size``) have a side the table lists, that row's values replace the recipe's own
+    defaults (any field of :meth:`default_fields`; ``"reference"`` is the row's source, shown by
+    ``ganzoo list recipes``); flags the user sets still win. Other sides train the recipe's own
+    defaults. See :meth:`defaults_for`.
     """
 
     name: str
@@ -238,8 +253,31 @@ class Recipe:
     loss: str  # registry name of the loss
     description: str = ""
     reference: str = ""  # the paper the defaults come from
+    by_resolution: dict = field(default_factory=dict)  # image side -> the defaults that replace the recipe's at that side
+
+    def __post_init__(self) -> None:
+        allowed = {*self.default_fields(), "reference"}
+        for side, row in self.by_resolution.items():
+            unknown = sorted(set(row) - allowed) if isinstance(row, dict) else ["(not a table)"]
+            if unknown or not str(side).isdigit():
+                raise ValueError(
+                    f"recipe {self.name!r}: by_resolution maps an image side to recipe fields; side {side!r} has {', '.join(unknown) or 'no fields'}"
+                )
 
     @classmethod
     def default_fields(cls) -> list[str]:
-        """Names of the fields that are training defaults (everything but the identity)."""
-        return [f.name for f in fields(cls) if f.name not in {"name", "description", "reference"}]
+        """Names of the fields that are training defaults (everything but the identity and the table)."""
+        return [f.name for f in fields(cls) if f.name not in {"name", "description", "reference", "by_resolution"}]
+
+    def defaults_for(self, image_shape: tuple[int, int, int]) -> dict[str, Any]:
+        """The ``by_resolution`` row for images of ``image_shape`` (C, H, W), less its reference; ``{}`` when none applies.
+
+        A row applies to square images of its side (JSON keys, strings, count as their number).
+        """
+        _, height, width = image_shape
+        if height != width:
+            return {}
+        for side, row in self.by_resolution.items():
+            if int(side) == height:
+                return {k: v for k, v in row.items() if k != "reference"}
+        return {}

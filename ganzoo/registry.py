@@ -193,7 +193,7 @@ class Registry:
                     f"Plugin {plugin!r} registered {kind} {name!r} with needs={value.needs!r}; "
                     f"needs is a tuple of: {', '.join(NEEDS)}."
                 )
-            for hook in ("batch_multiple", "check_options"):
+            for hook in ("batch_multiple", "check_options", "supports"):
                 if getattr(value, hook) is not None and not callable(getattr(value, hook)):
                     raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose {hook} is not callable.")
             if value.wraps is not None and value.wraps not in _PARTS:

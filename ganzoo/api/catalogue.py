@@ -71,3 +71,27 @@ def list_options(name: str, kind: str | None = None, *, registry: Registry | Non
                 row["recipe_value"] = values[option.name]
             rows.append(row)
     return rows
+
+
+def resolution_table(recipe: Any) -> list[dict[str, Any]]:
+    """A recipe's defaults by image side (its ``by_resolution``), one row per group of sides that share them.
+
+    Each row: ``sides`` (sorted ints) and every field the table sets there (``generator``,
+    ``batch_size``, ``betas``..., and ``reference``), as ``ganzoo list recipes`` and the docs show them.
+    """
+    groups: dict[str, dict[str, Any]] = {}
+    for side, row in sorted(recipe.by_resolution.items(), key=lambda item: int(item[0])):
+        key = repr(sorted((k, repr(v)) for k, v in row.items()))
+        groups.setdefault(key, {"sides": [], **row})["sides"].append(int(side))
+    return list(groups.values())
+
+
+def describe_resolution_row(recipe: Any, row: dict[str, Any]) -> str:
+    """One row of :func:`resolution_table` as a line: ``32, 64 px: dcgan x dcgan x bce, batch 128, Adam 2e-4/2e-4 (0.5, 0.999), 1 D step``."""
+    value = lambda name: row.get(name, getattr(recipe, name))  # noqa: E731 - a field the row leaves alone keeps the recipe's value
+    betas = ", ".join(f"{b:g}" for b in value("betas"))
+    steps = value("d_steps")
+    return (
+        f"{', '.join(map(str, row['sides']))} px: {value('generator')} x {value('discriminator')} x {value('loss')}, "
+        f"batch {value('batch_size')}, Adam {value('lr_g'):g}/{value('lr_d'):g} ({betas}), {steps} D step{'s' if steps != 1 else ''}"
+    )

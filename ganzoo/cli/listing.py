@@ -18,7 +18,10 @@ from ganzoo.registry import KINDS, Entry, normalize_kind
 def _details(entry: Entry) -> str:
     value = entry.value
     if isinstance(value, Recipe):
-        return f"{value.generator} x {value.discriminator} x {value.loss}" + (" (conditional)" if value.conditional else "")
+        from ganzoo.api.catalogue import describe_resolution_row, resolution_table
+
+        by_size = "".join(f"\n{describe_resolution_row(value, row)}" for row in resolution_table(value))
+        return f"{value.generator} x {value.discriminator} x {value.loss}" + (" (conditional)" if value.conditional else "") + by_size
     if entry.kind == "dataset":
         if value.parametrize is not None:
             return f"use as {value.name}:ARGUMENT"

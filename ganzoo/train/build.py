@@ -11,7 +11,7 @@ from ganzoo.data.dataset import DatasetSpec
 from ganzoo.errors import PluginError
 from ganzoo.protocols import Augmentation, Loss
 from ganzoo.registry import Registry
-from ganzoo.train.config import TrainConfig
+from ganzoo.train.config import TrainConfig, image_shape_of
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,7 @@ class Shapes:
 
 def shapes_for(config: TrainConfig, dataset: DatasetSpec) -> Shapes:
     """Image shape, classes and latent size of a run on ``dataset``."""
-    channels, height, width = dataset.image_shape
-    size = config.image_size
-    image_shape = (channels, size, size) if size else (channels, height, width)
+    image_shape = image_shape_of(dataset.image_shape, config.image_size)
     return Shapes(image_shape, dataset.num_classes if config.conditional else 0, config.latent_dim)
 
 

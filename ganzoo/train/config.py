@@ -22,7 +22,7 @@ from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
 from ganzoo.train.part_options import PARTS, SETTABLE, batch_multiple, check_part_options, inner_part, keep_accepted, part_spec
 
-__all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "replace", "resolve_config", "run_identity", "validate_config"]
+__all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "image_shape_of", "replace", "resolve_config", "run_identity", "validate_config"]
 
 
 @dataclass
@@ -112,6 +112,9 @@ def resolve_config(
     with warnings.catch_warnings(record=True) as held:
         warnings.simplefilter("always")
         values = {name: getattr(base, name) for name in Recipe.default_fields()}
+        if base.by_resolution:  # the recipe's defaults for this image size (the papers' networks at 32, 64 px...)
+            size = overrides.get("image_size", values["image_size"])
+            values.update(base.defaults_for(image_shape_of(registry.dataset(dataset).image_shape, size)))
         values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
         for part in PARTS:
             # a recipe's options were written for its own part: keep those a replacement accepts
@@ -132,6 +135,12 @@ def resolve_config(
     for warning in held:
         warnings.warn(warning.message, warning.category, stacklevel=2)
     return config
+
+
+def image_shape_of(dataset_shape: tuple[int, int, int], image_size: int | None) -> tuple[int, int, int]:
+    """The (C, H, W) a run's networks are built for: the dataset's channels at ``image_size`` (square), else its own shape."""
+    channels, height, width = dataset_shape
+    return (channels, image_size, image_size) if image_size else (channels, height, width)
 
 
 def _replacement_options(registry: Registry, part: str, spec, values: dict[str, Any], sets: dict[str, Any], recipe: str) -> dict[str, Any]:
@@ -171,6 +180,12 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
         inner = inner_part(registry, spec, getattr(config, f"{kind}_options"))
         if inner is not None:
             checked.append((kind, inner[0], f" (inside {spec.name!r})"))
+    image_shape = image_shape_of(data.image_shape, config.image_size)
+    for kind, spec, where in checked:  # the sizes and channels each network declares it builds
+        refusal = spec.supports(image_shape) if spec.supports is not None else None
+        if refusal:
+            c, h, w = image_shape
+            raise ConfigError(f"The {kind} {spec.name!r}{where} cannot be built for {c}x{h}x{w} images: {refusal}.")
     if config.conditional:
         _check(
             data.num_classes > 0,

@@ -16,12 +16,17 @@ conditional accuracy (overall and per class) and the intra-FID of a conditional 
 ``--generator mlp --discriminator mlp`` still trains the paper's MLP pair, and the DCGAN-based
 ``projection`` discriminator is registered for 32x32 runs (``--generator dcgan
 --discriminator projection --image-size 32``).
+
+Colour or larger images (``docs/resolutions.md``): at 32, 48 and 64 px the SN-GAN ResNets with
+class-conditional BatchNorm in G and a projection head in D, hinge loss, Adam 2e-4, betas (0, 0.9),
+5 discriminator steps, batch 64 (Miyato & Koyama 2018); at 128 px the DCGAN generator and the
+``projection`` discriminator.
 """
 
 from __future__ import annotations
 
 from ganzoo import Recipe, hookimpl
-from ganzoo_families.conv import ProjectionDiscriminator
+from ganzoo_families.conv import SIDES, ProjectionDiscriminator, rows_for
 from ganzoo_families.infogan import SMALL_INFOGAN
 
 CGAN = Recipe(
@@ -35,6 +40,15 @@ CGAN = Recipe(
     steps=3000,
     generator_options=dict(SMALL_INFOGAN),
     discriminator_options=dict(SMALL_INFOGAN),
+    by_resolution={
+        # colour images at 32-64 px: the SN-GAN ResNets with conditional BatchNorm and a projection head, hinge loss,
+        # Adam 2e-4, betas (0, 0.9), 5 discriminator steps, batch 64 (Miyato & Koyama 2018, sec. 5)
+        **rows_for((32, 48, 64), generator="sngan-resnet", discriminator="sngan-resnet", loss="hinge", generator_options={}, discriminator_options={},
+                   batch_size=64, lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9), d_steps=5, reference="Miyato & Koyama 2018, sec. 5"),
+        # 128 px: the DCGAN generator with a label embedding and the DCGAN projection discriminator
+        **rows_for((128,), generator="dcgan", discriminator="projection", generator_options={}, discriminator_options={},
+                   batch_size=64, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), d_steps=1, reference="Radford et al. 2015; Miyato & Koyama 2018"),
+    },  # fmt: skip
 )
 
 
@@ -45,6 +59,7 @@ def ganzoo_register(registry):
         ProjectionDiscriminator,
         conditional=True,
         uses_batchnorm=True,
+        supports=SIDES,
         description="DCGAN features with a class projection head",
         reference="Miyato & Koyama 2018, cGANs with Projection Discriminator",
     )

@@ -1,6 +1,8 @@
 """The DCGAN convolutional networks (Radford et al. 2015), shared by dcgan, lsgan and wgan-gp.
 
-Sizes: an image side ``base * 2**stages`` with base 4 (32, 64, 128 px...) or 7 (28 px). The
+Sizes: a square image side ``base * 2**stages`` with base 4 (32, 64, 128 px...) or 7 (28 px),
+planned by :func:`ganzoo.sizes.plan_upsampling` and declared in the registry as :data:`SIDES`
+(a non-square or unreachable shape is a configuration error naming the sides that work). The
 generator projects z (plus a label embedding when conditional) with a transposed convolution
 to ``base x base``, then doubles the resolution per stage with 4x4 stride-2 transposed
 convolutions, BatchNorm and ReLU, ending in tanh. The discriminator mirrors it with 4x4
@@ -16,20 +18,18 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganzoo.sizes import SquareSides
 from ganzoo_families.layers import LabelEmbedding, MinibatchStdDev, init_normal
 
 NORMS = ("batch", "layer", "none")
+#: The shapes the DCGAN networks build: square, from a 4x4 (32, 64, 128 px...) or 7x7 (28 px) start.
+SIDES = SquareSides(starts=(4, 7), what="the DCGAN networks")
 
 
-def resolution_plan(size: int) -> tuple[int, int]:
-    """(base, stages) with ``size == base * 2**stages``, base 4 or 7, at least one stage."""
-    for base in (4, 7):
-        stages, side = 0, base
-        while side < size:
-            side, stages = side * 2, stages + 1
-        if side == size and stages >= 1:
-            return base, stages
-    raise ValueError(f"DCGAN networks need an image side of 4 or 7 times a power of two (28, 32, 64, ...); got {size}")
+def resolution_plan(image_shape: tuple[int, int, int]) -> tuple[int, int]:
+    """(base, stages) with ``side == base * 2**stages``; a SizeError (a ValueError) for shapes :data:`SIDES` refuses."""
+    plan = SIDES.plan(image_shape)
+    return plan.start, plan.stages
 
 
 def norm_2d(kind: str, channels: int) -> nn.Module:
@@ -48,8 +48,8 @@ class DCGANGenerator(nn.Module):
     def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], num_classes: int = 0, width: int = 64):
         super().__init__()
         self.latent_dim, self.image_shape, self.num_classes = latent_dim, tuple(image_shape), num_classes
-        channels, size, _ = image_shape
-        base, stages = resolution_plan(size)
+        channels = image_shape[0]
+        base, stages = resolution_plan(image_shape)
         self.embed = LabelEmbedding(num_classes, 50)
         c = width * 2 ** (stages - 1)
         layers: list[nn.Module] = [nn.ConvTranspose2d(latent_dim + self.embed.dim, c, base, 1, 0, bias=False), nn.BatchNorm2d(c), nn.ReLU(True)]
@@ -70,8 +70,8 @@ class DCGANFeatures(nn.Module):
 
     def __init__(self, image_shape: tuple[int, int, int], extra_channels: int = 0, width: int = 64, norm: str = "batch"):
         super().__init__()
-        channels, size, _ = image_shape
-        self.base, stages = resolution_plan(size)
+        channels = image_shape[0]
+        self.base, stages = resolution_plan(image_shape)
         layers: list[nn.Module] = [nn.Conv2d(channels + extra_channels, width, 4, 2, 1, bias=norm == "none"), nn.LeakyReLU(0.2, True)]
         c = width
         for _ in range(stages - 1):
@@ -125,3 +125,13 @@ class ProjectionDiscriminator(nn.Module):
             raise ValueError("this network is conditional: pass class labels")
         h = self.features(x).sum(dim=(2, 3))  # global sum pooling of the activated features
         return self.linear(h).view(-1) + (self.embed(labels).to(h.dtype) * h).sum(dim=1)
+
+
+#: What a row of a recipe's ``by_resolution`` table that trains these networks sets: both parts at
+#: their registered defaults (width 64, the PyTorch DCGAN example's ``ngf = ndf = 64``).
+DCGAN_PAIR = {"generator": "dcgan", "discriminator": "dcgan", "generator_options": {}, "discriminator_options": {}}
+
+
+def rows_for(sides: tuple[int, ...], **settings) -> dict[int, dict]:
+    """A ``by_resolution`` table giving each of ``sides`` the same ``settings`` (a fresh dict per side)."""
+    return {side: {key: (dict(value) if isinstance(value, dict) else value) for key, value in settings.items()} for side in sides}

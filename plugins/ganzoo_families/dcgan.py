@@ -15,12 +15,16 @@ at 14x14 and 7x7 plus a fully connected layer; see ``infogan.py``), at half thei
 about 3.5x more per image on a 2-core CPU and still draw rough strokes after the minutes a
 default run may take; the smaller pair draws digits of every class within its 3000 steps
 (``docs/families.md`` has the measured grids, FID and class coverage).
+
+Colour or larger images: at 32, 64 and 128 px (the dataset's side or ``--image-size``) the
+recipe's ``by_resolution`` table trains the paper's networks (``dcgan``, width 64) with its
+batch of 128 (``docs/resolutions.md``); the flags a user sets still win.
 """
 
 from __future__ import annotations
 
 from ganzoo import Recipe, hookimpl
-from ganzoo_families.conv import DCGANDiscriminator, DCGANGenerator
+from ganzoo_families.conv import DCGAN_PAIR, SIDES, DCGANDiscriminator, DCGANGenerator, rows_for
 from ganzoo_families.infogan import SMALL_INFOGAN
 
 DCGAN = Recipe(
@@ -33,13 +37,15 @@ DCGAN = Recipe(
     steps=3000,
     generator_options=dict(SMALL_INFOGAN),
     discriminator_options=dict(SMALL_INFOGAN),
+    # the paper's networks and settings for colour images at 32-128 px (batch 128, Adam 2e-4, beta1 0.5)
+    by_resolution=rows_for((32, 64, 128), **DCGAN_PAIR, batch_size=128, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), d_steps=1, reference="Radford et al. 2015, sec. 4"),
 )
 
 
 @hookimpl
 def ganzoo_register(registry):
-    registry.add_generator("dcgan", DCGANGenerator, conditional=None, description="DCGAN generator: transposed convs, BatchNorm, ReLU, tanh", reference=DCGAN.reference)
+    registry.add_generator("dcgan", DCGANGenerator, conditional=None, supports=SIDES, description="DCGAN generator: transposed convs, BatchNorm, ReLU, tanh", reference=DCGAN.reference)
     registry.add_discriminator(
-        "dcgan", DCGANDiscriminator, conditional=None, uses_batchnorm=True, description="DCGAN discriminator: strided convs, BatchNorm, LeakyReLU(0.2)", reference=DCGAN.reference
+        "dcgan", DCGANDiscriminator, conditional=None, uses_batchnorm=True, supports=SIDES, description="DCGAN discriminator: strided convs, BatchNorm, LeakyReLU(0.2)", reference=DCGAN.reference
     )
     registry.add_recipe(DCGAN)

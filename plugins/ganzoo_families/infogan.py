@@ -40,10 +40,19 @@ from ganzoo_families.layers import LabelEmbedding, MinibatchStdDev, init_normal
 SMALL_INFOGAN = {"width": 32, "hidden": 512}
 
 
-def _check_side(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
-    channels, height, width = image_shape
+def supports(image_shape: tuple[int, int, int]) -> str | None:
+    """The registry's declaration of the shapes the InfoGAN networks build: sides divisible by 4, square or not."""
+    _, height, width = image_shape
     if height % 4 or width % 4:
-        raise ValueError(f"the InfoGAN networks need image sides divisible by 4 (28 for MNIST); got {height}x{width}")
+        return f"the InfoGAN networks need image sides divisible by 4 (28 for MNIST); got {height}x{width}"
+    return None
+
+
+def _check_side(image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    refusal = supports(image_shape)
+    if refusal:
+        raise ValueError(refusal)
+    channels, height, width = image_shape
     return channels, height // 4, width // 4
 
 
@@ -144,15 +153,15 @@ class InfoGANDiscriminator(nn.Module):
 def ganzoo_register(registry):
     reference = "Lucic et al. 2018, Are GANs Created Equal? (Table 7: the InfoGAN networks of Chen et al. 2016)"
     registry.add_generator(
-        "infogan", InfoGANGenerator, conditional=None, uses_batchnorm=True,
+        "infogan", InfoGANGenerator, conditional=None, uses_batchnorm=True, supports=supports,
         description="InfoGAN generator for 28x28: FC 1024, FC 7x7x128, two transposed convs", reference=reference,
     )
     registry.add_discriminator(
-        "infogan", InfoGANDiscriminator, conditional=None, uses_batchnorm=True,
+        "infogan", InfoGANDiscriminator, conditional=None, uses_batchnorm=True, supports=supports,
         description="InfoGAN discriminator for 28x28: two strided convs, FC 1024 (BatchNorm; projection head when conditional)",
         reference=reference,
     )
     registry.add_discriminator(
-        "infogan-critic", partial(InfoGANDiscriminator, norm="layer"), conditional=None,
+        "infogan-critic", partial(InfoGANDiscriminator, norm="layer"), conditional=None, supports=supports,
         description="InfoGAN discriminator with layer norm instead of BatchNorm (a WGAN-GP critic)", reference=reference,
     )

@@ -9,6 +9,8 @@ they are recognisable (both grids were compared on this project's CPU). Samples 
 exponential moving average of the generator's weights (decay 0.999, ramped up over the first
 steps; not in the paper): on the same 5000-step MNIST run it lowered FID from 237.7 (the raw
 generator) to 204.5 (2000 samples, same seed). Both networks accept class labels when ``num_classes > 0``, by concatenating a label embedding to their input.
+At 32, 64 and 128 px (``docs/resolutions.md``) the recipe trains convolutional networks instead, as
+the paper did on CIFAR-10: the DCGAN pair, batch 64, no other change.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 from torch import nn
 
 from ganzoo import Recipe, hookimpl
+from ganzoo_families.conv import DCGAN_PAIR, rows_for
 from ganzoo_families.layers import LabelEmbedding, MinibatchStdDev, flat_size, mlp
 
 
@@ -76,6 +79,8 @@ VANILLA = Recipe(
     reference="Goodfellow et al. 2014, Generative Adversarial Nets",
     generator_options={"batchnorm": True},
     ema_decay=0.999,
+    # colour images at 32-128 px: convolutional networks, as the paper's CIFAR-10 experiment (here the DCGAN pair)
+    by_resolution=rows_for((32, 64, 128), **DCGAN_PAIR, batch_size=64, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), d_steps=1, reference="Goodfellow et al. 2014, sec. 5 (CIFAR-10: convolutional D, deconvolutional G)"),
 )
 
 

@@ -16,6 +16,11 @@ steps (15,000 critic steps) is a short run. Samples come from an EMA of the gene
 vs 165 EMA at 2000 steps and 108 raw vs 96.5 EMA at 3000 steps, hence 3000 steps with EMA.
 The paper's layer-norm DCGAN critic is registered as ``wgan-gp`` (32x32 and up) and the InfoGAN
 one as ``infogan-critic``.
+
+Colour or larger images (``docs/resolutions.md``): at 32 px the paper's CIFAR-10 ResNet
+(``wgan-gp-resnet``, see ``resnet.py``) with Adam 2e-4, betas (0, 0.9), 5 critic steps, batch 64;
+at 64 and 128 px the DCGAN generator and the layer-norm critic with Algorithm 1's defaults (Adam
+1e-4, betas (0, 0.9)).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from __future__ import annotations
 from functools import partial
 
 from ganzoo import Recipe, hookimpl
-from ganzoo_families.conv import DCGANDiscriminator
+from ganzoo_families.conv import SIDES, DCGANDiscriminator, rows_for
 from ganzoo_families.infogan import SMALL_INFOGAN
 
 WGAN_GP = Recipe(
@@ -40,6 +45,14 @@ WGAN_GP = Recipe(
     lr_d=2e-4,
     betas=(0.5, 0.9),
     d_steps=5,
+    by_resolution={
+        # the CIFAR-10 ResNet (appendix F): Adam 2e-4, betas (0, 0.9), 5 critic steps, batch 64
+        **rows_for((32,), generator="wgan-gp-resnet", discriminator="wgan-gp-resnet", generator_options={}, discriminator_options={},
+                   batch_size=64, lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9), d_steps=5, reference="Gulrajani et al. 2017, appendix F"),
+        # larger images: the DCGAN generator and the layer-norm DCGAN critic, Algorithm 1's defaults
+        **rows_for((64, 128), generator="dcgan", discriminator="wgan-gp", generator_options={}, discriminator_options={},
+                   batch_size=64, lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9), d_steps=5, reference="Gulrajani et al. 2017, Algorithm 1"),
+    },  # fmt: skip
 )
 
 
@@ -49,6 +62,7 @@ def ganzoo_register(registry):
         "wgan-gp",
         partial(DCGANDiscriminator, norm="layer"),
         conditional=None,
+        supports=SIDES,
         description="DCGAN critic with layer norm (no BatchNorm)",
         reference=WGAN_GP.reference,
     )

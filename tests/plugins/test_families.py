@@ -98,7 +98,8 @@ def test_a_mixed_trio_trains(tmp_path):
 def test_explicit_flags_override_a_recipe(tmp_path):
     result = invoke("train", "dcgan", "--data", "mnist", "--loss", "lsgan", "--lr-g", "0.001", "--image-size", "32", "--dry-run")
     config = json.loads(result.output)
-    assert (config["loss"], config["lr_g"], config["generator"], config["image_size"]) == ("lsgan", 0.001, "infogan", 32)
+    # 32 px selects the recipe's row for that size (the DCGAN networks, batch 128); the flags still win over it
+    assert (config["loss"], config["lr_g"], config["generator"], config["image_size"], config["batch_size"]) == ("lsgan", 0.001, "dcgan", 32, 128)
 
 
 def test_conditional_run_samples_the_requested_class(tmp_path):
@@ -126,7 +127,7 @@ def test_projection_discriminator_trains_conditionally(tmp_path):
     "args, message",
     [
         (["train", "dcgan", "--data", "mnist", "--discriminator", "projection"], "The discriminator 'projection' needs class labels, but this run is unconditional"),
-        (["train", "dcgan", "--data", "mnist", "--generator", "dcgan", "--discriminator", "dcgan", "--image-size", "30"], "need an image side of 4 or 7 times a power of two"),
+        (["train", "dcgan", "--data", "mnist", "--generator", "dcgan", "--discriminator", "dcgan", "--image-size", "30"], "the DCGAN networks build square images with a side of 8, 14, 16, 28, 32"),
         (["train", "dcgan", "--data", "mnist", "--image-size", "30"], "need image sides divisible by 4"),
     ],
 )

@@ -36,6 +36,7 @@ def test_train_config_and_recipe_take_their_fields_from_the_declarations():
         "loss",
         "description",
         "reference",
+        "by_resolution",
         *(o.name for o in recipe_options()),
     ]
     bare = Recipe(name="x", generator="g", discriminator="d", loss="l")

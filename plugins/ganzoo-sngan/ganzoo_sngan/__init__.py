@@ -13,11 +13,15 @@ at width 64 the discriminator's 3x3 convolutions at full resolution cost several
 whole step of the built-in 28x28 recipes on a 2-core CPU. No EMA of G: on one 3000-step MNIST
 run it drew worse samples than the raw generator (FID 187.7 with EMA 0.999 vs 175.4 raw, 2000
 samples, ganzoo-mnist features). Default-run FID on MNIST, seeds 0-2: benchmarks/results/leaderboard.
+
+Colour images at 32, 48 and 64 px: the recipe's ``by_resolution`` table trains the paper's ResNets
+(``sngan-resnet``, registered by ganzoo's built-in families) with its ResNet setting: Adam 2e-4,
+betas (0, 0.9), 5 discriminator steps, batch 64. The networks' sizes are planned with
+``ganzoo.sizes`` and declared (``supports=``), so a side they cannot build is refused before training.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import torch
@@ -26,17 +30,19 @@ from torch.nn.utils.parametrizations import spectral_norm
 
 from ganzoo import Recipe, hookimpl
 from ganzoo.pretrained import packs_in
+from ganzoo.sizes import SquareSides
 
 __version__ = "0.1.0"
 
 
-def _plan(size: int) -> tuple[int, int]:
-    """(base, stages) with ``size == base * 2**stages``: base 4 (32, 64 px...) or 7 (28 px), one stage at least."""
-    for base in (4, 7):
-        stages = round(math.log2(size / base)) if size >= 2 * base else 0
-        if stages >= 1 and base * 2**stages == size:
-            return base, stages
-    raise ValueError(f"SN-GAN networks need an image side of 4 or 7 times a power of two (28, 32, 64, ...); got {size}")
+#: The shapes the standard CNNs build: square, from a 4x4 (32, 64 px...) or 7x7 (28 px) start.
+SIDES = SquareSides(starts=(4, 7), what="the SN-GAN standard CNNs")
+
+
+def _plan(image_shape: tuple[int, int, int]) -> tuple[int, int]:
+    """(base, stages) with ``side == base * 2**stages``; a SizeError (a ValueError) naming the sides that work otherwise."""
+    plan = SIDES.plan(image_shape)
+    return plan.start, plan.stages
 
 
 class SNGANGenerator(nn.Module):
@@ -47,8 +53,8 @@ class SNGANGenerator(nn.Module):
         if num_classes:
             raise ValueError("the SN-GAN generator is unconditional")
         self.latent_dim, self.image_shape, self.num_classes = latent_dim, tuple(image_shape), 0
-        channels, size, _ = image_shape
-        self._base, stages = _plan(size)
+        channels = image_shape[0]
+        self._base, stages = _plan(image_shape)
         top = width * 2 ** (stages - 1)
         self.project = nn.Linear(latent_dim, self._base**2 * top)
         layers: list[nn.Module] = [nn.BatchNorm2d(top), nn.ReLU(inplace=True)]
@@ -72,8 +78,8 @@ class SNGANDiscriminator(nn.Module):
         if num_classes:
             raise ValueError("the SN-GAN discriminator is unconditional")
         self.image_shape, self.num_classes = tuple(image_shape), 0
-        channels, size, _ = image_shape
-        base, stages = _plan(size)
+        channels = image_shape[0]
+        base, stages = _plan(image_shape)
         layers: list[nn.Module] = []
         c_in = channels
         for i in range(stages):
@@ -104,14 +110,21 @@ SNGAN = Recipe(
     lr_d=2e-4,
     betas=(0.5, 0.999),
     d_steps=1,
+    # colour images at 32, 48 and 64 px: the paper's ResNets (registered by ganzoo's built-in families) with its
+    # ResNet setting: Adam 2e-4, betas (0, 0.9), 5 discriminator steps, batch 64
+    by_resolution={
+        side: {"generator": "sngan-resnet", "discriminator": "sngan-resnet", "generator_options": {}, "discriminator_options": {},
+               "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "betas": (0.0, 0.9), "d_steps": 5, "reference": "Miyato et al. 2018, sec. 4 and appendix B.4"}
+        for side in (32, 48, 64)
+    },  # fmt: skip
 )
 
 
 @hookimpl
 def ganzoo_register(registry):
     """Register the SN-GAN generator, discriminator and recipe with ganzoo, and its pretrained generators."""
-    registry.add_generator("sngan", SNGANGenerator, conditional=False, uses_batchnorm=True, description="SN-GAN standard CNN generator", reference=SNGAN.reference)
-    registry.add_discriminator("sngan", SNGANDiscriminator, conditional=False, description="spectrally normalised CNN discriminator", reference=SNGAN.reference)
+    registry.add_generator("sngan", SNGANGenerator, conditional=False, uses_batchnorm=True, supports=SIDES, description="SN-GAN standard CNN generator", reference=SNGAN.reference)
+    registry.add_discriminator("sngan", SNGANDiscriminator, conditional=False, supports=SIDES, description="spectrally normalised CNN discriminator", reference=SNGAN.reference)
     registry.add_recipe(SNGAN)
     for pack in packs_in(Path(__file__).resolve().parent / "pretrained"):  # sngan-mnist, sngan-fashion-mnist
         registry.add_pretrained(pack)
