@@ -190,3 +190,20 @@ def test_a_supports_that_is_not_callable_is_refused_at_registration():
 
     with pytest.raises(PluginError, match="supports is not callable"):
         PluginRegistrar(Registry(), "sized").add_generator("sized", object, supports=(32, 64))
+
+
+def test_the_docs_page_shows_every_table_and_declaration():
+    from pathlib import Path
+
+    from ganzoo.api.catalogue import describe_resolution_row, resolution_table
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "resolutions.md").read_text()
+    rows = [line for line in page.splitlines() if line.startswith("| ")]
+    for name in RECIPE_TABLES:
+        recipe = REGISTRY.recipe(name)
+        assert any(line.startswith(f"| `{name}` | {recipe.generator} x {recipe.discriminator} x {recipe.loss}") for line in rows), name
+        for row in resolution_table(recipe):
+            assert f"| {describe_resolution_row(recipe, row)} | {row['reference']} |" in page, (name, row["sides"])
+    assert sum(line.count(" px: ") for line in rows) == sum(len(resolution_table(REGISTRY.recipe(n))) for n in RECIPE_TABLES)  # no stale row
+    for kind, name in sorted({(k, n) for k, n, _ in DECLARED}):
+        assert f"`{name}`" in page and str(REGISTRY.get(kind, name).supports) in page, name
