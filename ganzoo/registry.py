@@ -19,6 +19,7 @@ the factories they register look other entries up through a read-only :class:`Re
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import fnmatch
 import re
@@ -534,5 +535,25 @@ class PluginRegistrar:
                     f"too. Both are kept: {value.name!r} means {winner.qualified} (built-ins first, then by distribution name); "
                     f"use {entry.qualified!r} for the plugin's own, or declare replaces={holders[0].qualified!r} to replace it."
                 )
+        for kind, value, _, _ in self.staged:
+            entry = self.target._entries[kind].get(f"{self.distribution}:{getattr(value, 'name', '')}")
+            if kind == "recipe" and entry is not None and entry.value is value:
+                self._own_parts(entry)
         self.staged.clear()
         return added
+
+    def _own_parts(self, entry: Entry) -> None:
+        """A recipe that names a part its own distribution registered means that part, even where another
+        distribution's entry holds the short name (a package written before ganzoo shipped a built-in of that name)."""
+        recipe, changes = entry.value, {}
+        for kind in ("generator", "discriminator", "loss"):
+            names = getattr(recipe, kind).split(SEPARATOR) if kind == "loss" else [getattr(recipe, kind)]
+            qualified = []
+            for name in names:
+                own = self.target._entries[kind].get(f"{self.distribution}:{name}")
+                qualified.append(own.qualified if own is not None and self.target._short(kind, name) is not own else name)
+            if qualified != names:
+                changes[kind] = SEPARATOR.join(qualified)
+        if changes:
+            self.target._entries["recipe"][entry.qualified] = dataclasses.replace(entry, value=dataclasses.replace(recipe, **changes))
+            self.clashes.append(f"Recipe {entry.qualified} uses its own distribution's {', '.join(changes.values())}.")

@@ -49,6 +49,7 @@ OLD_ZOO = LOSS.format(tag="old") + '''
 def ganzoo_register(registry):
     for name in ("mode-seeking", "lecam", "bcr"):
         registry.add_loss(name, NonSaturating, description=f"old-zoo's {name}", regularizer=name == "bcr")
+    registry.add_recipe(Recipe(name="old-ms", generator="mlp", discriminator="mlp", loss="mode-seeking+bcr"))
 '''
 
 NEW_ZOO = LOSS.format(tag="new") + '''
@@ -99,13 +100,14 @@ def test_what_survives_a_clash(installed):
     registry, warned = installed
     plugins = {p.qualified: p for p in registry.plugins}
     assert plugins["old-zoo:losses"].ok and plugins["new-zoo:losses"].ok and plugins["ganzoo:losses"].ok  # one entry-point name, three plugins
-    assert plugins["old-zoo:losses"].registered == {"loss": ["mode-seeking", "lecam", "bcr"]}  # nothing lost
+    assert plugins["old-zoo:losses"].registered == {"loss": ["mode-seeking", "lecam", "bcr"], "recipe": ["old-ms"]}  # nothing lost
 
     # every entry keeps its qualified name; a short name means the built-in, then the first distribution by name
     assert registry.loss("old-zoo:mode-seeking").description == "old-zoo's mode-seeking"
     assert registry.entry("loss", "mode-seeking").qualified == "ganzoo:mode-seeking"
     assert registry.entry("loss", "lecam").qualified == "new-zoo:lecam" and registry.loss("old-zoo:lecam").description == "old-zoo's lecam"
     assert registry.entry("loss", "bcr").qualified == "old-zoo:bcr"  # no clash: the short name just works
+    assert registry.recipe("old-ms").loss == "old-zoo:mode-seeking+bcr"  # its recipe keeps meaning its own loss
     # the declared replacement and the deprecated override, both recorded; the replaced built-ins stay reachable
     assert registry.entry("loss", "hinge").qualified == "new-zoo:hinge" and registry.entry("loss", "ganzoo:hinge").plugin == "losses"
     assert registry.entry("recipe", "lsgan").qualified == "new-zoo:lsgan" and registry.recipe("ganzoo:lsgan").loss == "lsgan"
@@ -118,10 +120,11 @@ def test_what_survives_a_clash(installed):
 
     # each clash is a warning naming both owners, kept on the plugin that registered second
     clashes = plugins["old-zoo:losses"].clashes
-    assert len(clashes) == 2 and not plugins["new-zoo:losses"].clashes
+    assert len(clashes) == 3 and not plugins["new-zoo:losses"].clashes
+    assert clashes[2] == "Recipe old-zoo:old-ms uses its own distribution's old-zoo:mode-seeking+bcr."
     assert "old-zoo registered loss 'mode-seeking', which ganzoo:mode-seeking (plugin 'losses') registered too" in clashes[0]
     assert "which new-zoo:lecam (plugin 'losses') registered too" in clashes[1] and "use 'old-zoo:lecam'" in clashes[1]
-    assert all(clash in warned for clash in clashes)
+    assert all(clash in warned for clash in clashes[:2])
     assert any("override=True, which is deprecated" in w and "replaces='ganzoo:lsgan'" in w for w in warned)
 
 
@@ -156,7 +159,7 @@ def test_the_kit_checks_a_shadowed_entry_by_its_qualified_name(installed):
     from ganzoo.testing import conformance_cases, with_options
 
     registry, _ = installed
-    assert conformance_cases("old-zoo", registry) == [("loss", "bcr"), ("loss", "old-zoo:lecam"), ("loss", "old-zoo:mode-seeking")]
+    assert conformance_cases("old-zoo", registry) == [("loss", "bcr"), ("loss", "old-zoo:lecam"), ("loss", "old-zoo:mode-seeking"), ("recipe", "old-ms")]
     bound = with_options(registry, "loss", "old-zoo:lecam", {"tag": "bound"})  # in place: the short name keeps its meaning
     assert bound.build_part("loss", "old-zoo:lecam").tag == "bound" and bound.build_part("loss", "lecam").tag == "new"
     assert registry.build_part("loss", "old-zoo:lecam").tag == "old"
