@@ -55,7 +55,12 @@ def check_pack(options: dict[str, Any]) -> None:
 
 
 def pacgan_factory(registry) -> Callable[..., PackedDiscriminator]:
-    """The ``pacgan`` factory, which builds its inner discriminator from ``registry``."""
+    """The ``pacgan`` factory, which builds its inner discriminator from ``registry``.
+
+    ``registry`` is the read-only :class:`~ganzoo.registry.RegistryView` the registrar hands out
+    (``registry.registry`` in the hook): it cannot add entries, and a lookup when the part is
+    built sees every plugin's, so ``inner`` may name any discriminator, ``DIST:NAME`` too.
+    """
 
     def pacgan(image_shape: tuple[int, int, int], num_classes: int = 0, inner: str = "infogan", pack: int = 2, **inner_options: Any) -> PackedDiscriminator:
         check_pack({"pack": pack})
