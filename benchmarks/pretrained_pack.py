@@ -25,7 +25,8 @@ from ganzoo.api.evaluation import evaluate
 from ganzoo.api.model import GanModel, load
 from ganzoo.base.layout import CONFIG_FILE
 from ganzoo.discovery import get_registry
-from ganzoo.pretrained.pack import GRID_FILE, QUANTIZATIONS, load_pretrained, write_card, write_pack
+from ganzoo.loading import load_pack
+from ganzoo.pretrained.pack import GRID_FILE, QUANTIZATIONS, write_card, write_pack
 from ganzoo.pretrained.spec import PretrainedSpec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,7 +90,8 @@ def pack_cell(cell_dir: Path, quantization: str) -> dict:
     record = json.loads((cell_dir / "run" / CONFIG_FILE).read_text())
     card = write_pack(out_dir, run.generator, record, card, quantization)
     spec = PretrainedSpec(name, str(out_dir), sha256=card["weights"]["sha256"])
-    generator, config, _, _ = load_pretrained(spec, registry)
+    loaded = load_pack(spec, registry)
+    generator, config = loaded.generator, loaded.config
     packed = GanModel(generator, config, source=name, step=run.step, ema=run.ema, card=card)
     packed.grid(80 if packed.num_classes else 64).save(out_dir / GRID_FILE)
     pack_scores = _scores(evaluate(packed, **PROTOCOL).metrics)

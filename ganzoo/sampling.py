@@ -1,8 +1,8 @@
 """Drawing images from a generator, and which classes a sample grid shows.
 
 Used by training (the fixed-noise grids), evaluation (the samples it scores) and the Python API
-alike; it knows nothing of runs or checkpoints (:mod:`ganzoo.train.run_generator` rebuilds a
-run's generator, :mod:`ganzoo.pretrained.pack` a pretrained one).
+alike; it knows nothing of runs or checkpoints (:mod:`ganzoo.loading` rebuilds the generator of a
+run or a pretrained pack).
 """
 
 from __future__ import annotations

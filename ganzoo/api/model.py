@@ -14,6 +14,7 @@ from ganzoo.api.runs import require_run_dir
 from ganzoo.data.batcher import to_uint8
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError, RunError
+from ganzoo.loading import load_pack, load_run
 from ganzoo.registry import Registry
 from ganzoo.sampling import GRID_CLASSES, grid_labels, grid_rows
 from ganzoo.train.config import TrainConfig
@@ -37,8 +38,11 @@ class GanModel:
     as ``ganzoo sample --seed``.
     """
 
-    def __init__(self, generator: nn.Module, config: TrainConfig, *, source: str, step: int, ema: bool, card: dict[str, Any] | None = None):
+    def __init__(
+        self, generator: nn.Module, config: TrainConfig, *, source: str, step: int, ema: bool, card: dict[str, Any] | None = None, class_names: Sequence[str] = ()
+    ):
         self.generator = generator.eval()
+        self.class_names = tuple(class_names)  # the names of its classes, as the run recorded them (empty when unknown or unconditional)
         self.config = config
         self.source = source
         self.step = step
@@ -201,16 +205,14 @@ def load(name_or_path: str | Path, *, ema: bool = True, device: str | torch.devi
     registry = registry or get_registry()
     path = Path(name_or_path)
     if path.is_dir():
-        from ganzoo.train.run_generator import load_generator
-
-        generator, config, _, step, is_ema = load_generator(path, registry, use_ema=ema, device=device)
-        return GanModel(generator, config, source=str(path), step=step, ema=is_ema)
+        loaded = load_run(path, registry, use_ema=ema, device=device)
+        return GanModel(loaded.generator, loaded.config, source=str(path), step=loaded.step, ema=loaded.ema, class_names=loaded.class_names)
     name = str(name_or_path)
     if name in registry.names("pretrained"):
-        from ganzoo.pretrained.pack import load_pretrained
-
-        generator, config, _, card = load_pretrained(registry.pretrained(name), registry, device)
-        return GanModel(generator, config, source=name, step=int(card.get("step", 0)), ema=bool(card.get("ema")), card=card)
+        loaded = load_pack(registry.pretrained(name), registry, device=device)
+        return GanModel(
+            loaded.generator, loaded.config, source=name, step=loaded.step, ema=loaded.ema, card=loaded.card, class_names=loaded.class_names
+        )
     raise RunError(_not_found(name, registry))
 
 

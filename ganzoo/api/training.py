@@ -163,12 +163,13 @@ class Run:
     dir: Path  # the run directory
     config: TrainConfig  # its resolved configuration (config.json)
     result: "TrainResult | None" = field(default=None, repr=False)  # what the training call did (None when opened)
+    registry: Registry | None = field(default=None, repr=False)  # the registry it was trained or opened with (None: the process-wide one)
 
     @classmethod
-    def open(cls, path: str | Path) -> "Run":
-        """The run in directory ``path`` (RunError when it is not one)."""
+    def open(cls, path: str | Path, *, registry: Registry | None = None) -> "Run":
+        """The run in directory ``path`` (RunError when it is not one); ``registry`` is kept for :meth:`load`."""
         path = require_run_dir(Path(path))
-        return cls(path, open_existing_run(path))
+        return cls(path, open_existing_run(path), registry=registry)
 
     @property
     def metrics(self) -> list[dict[str, Any]]:
@@ -200,7 +201,7 @@ class Run:
         """The trained generator of the newest checkpoint (see :func:`ganzoo.api.load`)."""
         from ganzoo.api.model import load
 
-        return load(self.dir, ema=ema, device=device)
+        return load(self.dir, ema=ema, device=device, registry=self.registry)
 
 
 def train(
@@ -231,4 +232,4 @@ def train(
     )  # fmt: skip
     trainer = prepare(config, out=out, resume=resume, overwrite=overwrite, progress=progress, registry=registry)
     result = trainer.fit()
-    return Run(trainer.run_dir, trainer.config, result)
+    return Run(trainer.run_dir, trainer.config, result, registry=trainer.registry)

@@ -16,30 +16,45 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 from ganzoo.base.atomic import write_atomically, write_json_atomically
 from ganzoo.base.layout import CONFIG_FILE
 from ganzoo.errors import CheckpointError, ConfigError
-from ganzoo.pretrained.spec import CARD_FILE, PretrainedSpec
-from ganzoo.registry import Registry
-from ganzoo.train.build import Shapes, build_generator, shapes_for
+from ganzoo.pretrained.spec import CARD_FILE
 from ganzoo.train.checkpoint import sha256_of
-from ganzoo.train.config import TrainConfig
 
 WEIGHTS_FILE = "generator.safetensors"
 GRID_FILE = "samples.png"
 CARD_TEXT_FILE = "README.md"
-FORMAT = "ganzoo.pretrained/1"
+FORMAT = "ganzoo.pretrained/2"  # /2: int8 scales broadcast along each tensor's output-channel axis
+READABLE_FORMATS = ("ganzoo.pretrained/1", FORMAT)  # /1 packs (scales along dim 0, all of them) still load
 QUANTIZE_MIN_NUMEL = 4096
 _SCALE = ":scale"  # suffix of a quantised tensor's scales (':' appears in no module's parameter name)
 QUANTIZATIONS = ("int8", "fp16", "none")
 
 
-def quantize_state(state: dict[str, torch.Tensor], quantization: str = "int8") -> dict[str, torch.Tensor]:
-    """The tensors to store for a generator's ``state_dict()`` (see the module's docstring)."""
+def output_axes(module: nn.Module) -> dict[str, int]:
+    """State-dict keys whose output channels are not on dim 0: a transposed convolution's weight is
+    (in, out, k...), so its output channels are dim 1 (its spectral-norm or weight-norm copies too)."""
+    transposed = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
+    axes = {}
+    state = module.state_dict()
+    for name, child in module.named_modules():
+        if isinstance(child, transposed):
+            prefix = f"{name}." if name else ""
+            shape = tuple(child.weight.shape)
+            axes.update({key: 1 for key, tensor in state.items() if key.startswith(prefix) and tuple(tensor.shape) == shape and key[len(prefix):].count(".") <= 2})
+    return axes
+
+
+def quantize_state(state: dict[str, torch.Tensor], quantization: str = "int8", axes: dict[str, int] | None = None) -> dict[str, torch.Tensor]:
+    """The tensors to store for a generator's ``state_dict()`` (see the module's docstring).
+
+    ``axes`` names the output-channel axis of tensors where it is not 0 (:func:`output_axes`); each
+    int8 tensor's scales are stored in a shape that broadcasts along that axis.
+    """
     if quantization not in QUANTIZATIONS:
         raise ConfigError(f"Unknown quantization {quantization!r}; choose one of: {', '.join(QUANTIZATIONS)}.")
     stored: dict[str, torch.Tensor] = {}
@@ -47,10 +62,11 @@ def quantize_state(state: dict[str, torch.Tensor], quantization: str = "int8") -
         tensor = tensor.detach().cpu()
         big = tensor.is_floating_point() and tensor.dim() >= 2 and tensor.numel() >= QUANTIZE_MIN_NUMEL
         if big and quantization == "int8":
-            rows = tensor.float().reshape(tensor.shape[0], -1)
-            scale = rows.abs().amax(dim=1).clamp_min(1e-12) / 127.0
-            stored[key] = torch.round(rows / scale[:, None]).clamp(-127, 127).to(torch.int8).reshape(tensor.shape)
-            stored[key + _SCALE] = scale
+            axis = (axes or {}).get(key, 0)
+            others = tuple(d for d in range(tensor.dim()) if d != axis)
+            scale = tensor.float().abs().amax(dim=others, keepdim=True).clamp_min(1e-12) / 127.0
+            stored[key] = torch.round(tensor.float() / scale).clamp(-127, 127).to(torch.int8)
+            stored[key + _SCALE] = scale.contiguous()
         elif big and quantization == "fp16":
             stored[key] = tensor.half()
         else:
@@ -65,7 +81,9 @@ def dequantize_state(stored: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]
         if key.endswith(_SCALE):
             continue
         scale = stored.get(key + _SCALE)
-        if scale is not None:
+        if scale is not None and scale.dim() == tensor.dim():
+            tensor = tensor.float() * scale  # scales that broadcast along the output-channel axis
+        elif scale is not None:  # a /1 pack: one scale per index of dim 0
             tensor = (tensor.float().reshape(tensor.shape[0], -1) * scale[:, None]).reshape(tensor.shape)
         elif tensor.dtype == torch.float16:
             tensor = tensor.float()
@@ -82,31 +100,6 @@ def read_card(folder: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"The model card {path} is missing or unreadable: {error}.") from error
 
 
-def load_pretrained(spec: PretrainedSpec, registry: Registry, device: str | torch.device = "cpu") -> tuple[nn.Module, TrainConfig, Shapes, dict[str, Any]]:
-    """Build the generator of a registered pack; returns ``(generator, config, shapes, card)``.
-
-    The weights file is checked against the sha256 the entry records before it is read.
-    """
-    folder = Path(spec.path)
-    weights = folder / WEIGHTS_FILE
-    if not weights.is_file():
-        raise CheckpointError(f"Pretrained {spec.name!r} has no weights file {weights}; reinstall the package that provides it.")
-    if spec.sha256 and sha256_of(weights) != spec.sha256:
-        raise CheckpointError(
-            f"The weights of pretrained {spec.name!r} ({weights}) do not match their recorded sha256: the file is damaged "
-            "or was replaced. Reinstall the package that provides it."
-        )
-    config = TrainConfig.from_json_file(folder / CONFIG_FILE)
-    shapes = shapes_for(config, registry.dataset(config.dataset))
-    generator = build_generator(registry, config, shapes)
-    try:
-        state = dequantize_state(load_file(str(weights)))
-        generator.load_state_dict(state)
-    except (SafetensorError, OSError, RuntimeError) as error:
-        raise CheckpointError(f"The weights of pretrained {spec.name!r} do not fit generator {config.generator!r}: {error}") from error
-    return generator.to(device).eval(), config, shapes, read_card(folder)
-
-
 def write_pack(
     out_dir: Path, generator: nn.Module, run_config: dict[str, Any], card: dict[str, Any], quantization: str = "int8"
 ) -> dict[str, Any]:
@@ -115,11 +108,11 @@ def write_pack(
     ``run_config`` is the run's ``config.json`` record; its machine-specific ``data_root`` is
     dropped (the pack is evaluated wherever the data lives). Returns the card as written, with
     the weights' file, size, sha256 and format filled in. The grid is drawn by the caller from
-    the stored weights (:func:`load_pretrained`), so that it shows what a user gets.
+    the stored weights (:func:`ganzoo.loading.load_pack`), so that it shows what a user gets.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stored = quantize_state(generator.state_dict(), quantization)
+    stored = quantize_state(generator.state_dict(), quantization, output_axes(generator))
     metadata = {"format": FORMAT, "quantization": quantization}
     write_atomically(out_dir / WEIGHTS_FILE, lambda tmp: save_file(stored, str(tmp), metadata=metadata), "the pack's weights")
     record = json.loads(json.dumps(run_config))

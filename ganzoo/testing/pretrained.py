@@ -13,7 +13,8 @@ from ganzoo.testing.common import CheckResult, _check_all
 
 def check_pretrained(name: str, registry: Registry | None = None) -> list[CheckResult]:
     """Check a registered pretrained generator: its card, its weights' sha256, and that it draws images."""
-    from ganzoo.pretrained.pack import WEIGHTS_FILE, load_pretrained, read_card
+    from ganzoo.loading import load_pack
+    from ganzoo.pretrained.pack import WEIGHTS_FILE, read_card
     from ganzoo.sampling import sample_images
     from ganzoo.train.checkpoint import sha256_of
 
@@ -30,7 +31,8 @@ def check_pretrained(name: str, registry: Registry | None = None) -> list[CheckR
         return None if actual == spec.sha256 else f"{WEIGHTS_FILE} has sha256 {actual[:12]}..., the card records {spec.sha256[:12]}..."
 
     def draws() -> str | None:
-        generator, _, shapes, _ = load_pretrained(spec, registry)
+        loaded = load_pack(spec, registry)
+        generator, shapes = loaded.generator, loaded.shapes
         count = max(2, shapes.num_classes)
         labels = torch.arange(count) % shapes.num_classes if shapes.num_classes else None  # every class of a conditional pack
         images = sample_images(generator, count, seed=0, labels=labels)

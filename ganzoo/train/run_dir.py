@@ -157,15 +157,29 @@ def warn_on_part_changes(run_dir: Path, registry: "Registry", action: str, confi
     return changes
 
 
-def write_config(path: Path, config: TrainConfig, plugins: dict[str, str], parts: dict[str, list[dict[str, Any]]] | None = None) -> None:
+#: The key of ``config.json`` that records what the networks were built for (:func:`data_record`).
+DATA_KEY = "data"
+
+
+def data_record(image_shape: tuple[int, int, int], num_classes: int, class_names: tuple[str, ...] = ()) -> dict[str, Any]:
+    """What a run's networks were built for, as ``config.json`` records it: a run (and a pack made from
+    it) then loads and draws without its dataset (:mod:`ganzoo.loading`)."""
+    return {"image_shape": [int(v) for v in image_shape], "num_classes": int(num_classes), "class_names": list(class_names) if num_classes else []}
+
+
+def write_config(
+    path: Path, config: TrainConfig, plugins: dict[str, str], parts: dict[str, list[dict[str, Any]]] | None = None, data: dict[str, Any] | None = None
+) -> None:
     """Write the resolved configuration with versions, the plugins that provided each part and, with
-    ``parts`` (:func:`parts_of`), each part's qualified name, distribution and version."""
+    ``parts`` (:func:`parts_of`), each part's qualified name, distribution and version; with ``data``
+    (:func:`data_record`), the image shape and classes the networks were built for."""
     from ganzoo.base.version import __version__
 
     record: dict[str, Any] = {
         "config": config.to_dict(),
         "plugins": plugins,
         **({"parts": parts} if parts is not None else {}),
+        **({DATA_KEY: data} if data is not None else {}),
         "versions": {"ganzoo": __version__, "torch": torch.__version__, "python": platform.python_version()},
         "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

@@ -27,11 +27,12 @@ from ganzoo.train.agreement import NETWORKS, disagreeing_state
 from ganzoo.train.build import Shapes, shapes_for
 from ganzoo.train.checkpoint import check_identity, list_checkpoints, load_checkpoint, save_checkpoint
 from ganzoo.train.config import TrainConfig, run_identity
+from ganzoo.train.health import HealthMonitor
 from ganzoo.train.images import save_grid
 from ganzoo.train.periodic_eval import PeriodicEvaluation
 from ganzoo.train.progress import TrainingProgress
 from ganzoo.train.records import RunRecords, Tracking
-from ganzoo.train.run_dir import check_new_run, parts_of, plugins_of, prepare_new_run, write_config
+from ganzoo.train.run_dir import check_new_run, data_record, parts_of, plugins_of, prepare_new_run, write_config
 from ganzoo.train.run_lock import hold_run_lock
 from ganzoo.train.speed import LogWindow, TrainingClock, TrainResult
 from ganzoo.train.step import GanStep
@@ -112,6 +113,8 @@ class Trainer:
         gan = GanStep.build(config, self.registry, dataset, self.shapes, strategy)
         if config.eval_every and not any(isinstance(c, PeriodicEvaluation) for c in self.callbacks):
             self.callbacks.append(PeriodicEvaluation(config, self.registry))
+        if config.health_every and not any(isinstance(c, HealthMonitor) for c in self.callbacks):
+            self.callbacks.append(HealthMonitor(config, self.registry))
         fixed = torch.Generator().manual_seed(config.seed + 2)
         self.fixed_labels = grid_labels(self.shapes.num_classes, per_class=8) if self.shapes.num_classes else None
         count = len(self.fixed_labels) if self.fixed_labels is not None else 64
@@ -126,7 +129,8 @@ class Trainer:
                 self.rollbacks, self.lr_scale = self._restore(gan)
             elif strategy.is_main:  # only now, with data loaded and networks built, is the directory touched
                 prepare_new_run(self.run_dir, self.overwrite)
-                write_config(self.run_dir, config, plugins_of(self.registry, config), parts_of(self.registry, config))
+                data = data_record(self.shapes.image_shape, self.shapes.num_classes, dataset.class_names)
+                write_config(self.run_dir, config, plugins_of(self.registry, config), parts_of(self.registry, config), data)
         except BaseException:
             self.run_lock.release()  # a set-up that failed leaves the run free for the next try
             raise
@@ -213,6 +217,7 @@ class Trainer:
             run_start = time.perf_counter()
             clock = TrainingClock(self._images_per_step(), sync=self._synchronize)
             with TrainingProgress(config.steps, start, enabled=self.show_progress and self.strategy.is_main) as progress:
+                self.progress = progress  # where step callbacks (the health rules) print
                 while self.step < config.steps:
                     try:
                         interrupted = self._step_and_report(window, clock, progress, run_start)
@@ -239,6 +244,7 @@ class Trainer:
             self.run_dir, start, self.step, interrupted, clock.images_per_s(), target_step=config.steps,
             startup_s=self.startup_s, train_s=clock.train_s, overhead_s=clock.overhead_s,
             wall_s=self.startup_s + time.perf_counter() - run_start,
+            health=tuple(alert.line() for c in self.callbacks for alert in getattr(c, "alerts", ()) if not alert.recovered),
         )  # fmt: skip
 
     def _images_per_step(self) -> int:

@@ -87,3 +87,20 @@ def test_the_registry_is_listed_as_data():
     assert {row["option"] for row in api.list_options("bce+r1")} >= {"gamma"}  # a combined loss lists its terms'
     with pytest.raises(ConfigError, match="Did you mean"):
         api.list_options("wgan-pg")
+
+
+def test_a_run_loads_with_the_registry_it_was_trained_with(tmp_path, data_root):
+    from ganzoo import hookimpl
+    from ganzoo.discovery import build_registry
+
+    class Mine:
+        @hookimpl
+        def ganzoo_register(self, registry):
+            spec = registry.registry.get("generator", "mlp")  # the built-ins are registered first
+            registry.add_generator("mine-mlp", spec.factory, description="vanilla's MLP under another name")
+
+    registry = build_registry(extra_plugins=[("mine", Mine())])
+    run = api.train("vanilla", data="mnist", generator="mine-mlp", out=tmp_path / "run", registry=registry, **_tiny(data_root))
+    model = run.load()  # not in the process-wide registry: the run keeps the one it was trained with
+    assert model.config.generator == "mine-mlp" and model.generate(2).shape == (2, 1, 28, 28)
+    assert api.Run.open(run.dir, registry=registry).load().config.generator == "mine-mlp"

@@ -252,16 +252,18 @@ def test_compile_and_channels_last_train(tmp_path, tiny):
 
 
 def test_ema_is_checkpointed_and_used_for_sampling(tmp_path, tiny):
-    from ganzoo.train.run_generator import load_generator
+    from ganzoo.loading import load_run
 
     _train(tmp_path / "run", ema_decay=0.9, **tiny)
     _, state, _ = load_checkpoint(tmp_path / "run")
     assert set(state["generator_ema"]) == set(state["generator"])
     name = next(k for k in state["generator"] if k.endswith("weight"))
     assert not torch.equal(state["generator_ema"][name], state["generator"][name])  # an average, not a copy
-    G, _, _, _, is_ema = load_generator(tmp_path / "run", get_registry())
+    loaded = load_run(tmp_path / "run", get_registry())
+    G, is_ema = loaded.generator, loaded.ema
     assert is_ema and torch.equal(G.state_dict()[name], state["generator_ema"][name])
-    G, _, _, _, is_ema = load_generator(tmp_path / "run", get_registry(), use_ema=False)
+    loaded = load_run(tmp_path / "run", get_registry(), use_ema=False)
+    G, is_ema = loaded.generator, loaded.ema
     assert not is_ema and torch.equal(G.state_dict()[name], state["generator"][name])
 
 
