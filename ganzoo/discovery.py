@@ -14,7 +14,7 @@ Environment switches:
 * ``GANZOO_DISABLE_PLUGIN_AUTOLOAD=1`` loads only the built-in entry points of the ``ganzoo``
   distribution itself.
 * ``GANZOO_PLUGINS=name,other`` loads third-party entry points only when their entry-point
-  name or distribution name is listed (the built-ins always load).
+  name, distribution name or ``DIST:ENTRY_POINT`` is listed (the built-ins always load).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _selected_entry_points() -> list[EntryPoint]:
             continue
         seen.add(key)
         builtin = dist_name == CORE_DISTRIBUTION
-        if not builtin and (not autoload or (only and ep.name not in only and dist_name not in only)):
+        if not builtin and (not autoload or (only and not only & {ep.name, dist_name, f"{dist_name}:{ep.name}"})):
             continue
         chosen.append(ep)
     return sorted(chosen, key=lambda ep: (_distribution(ep)[0] != CORE_DISTRIBUTION, _distribution(ep)[0], ep.name))

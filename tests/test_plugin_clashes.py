@@ -151,7 +151,7 @@ def test_registrars_and_wrappers_get_a_read_only_view(installed):
     with pytest.raises(AttributeError, match="read-only"):
         view.plugins = []
     # pacgan keeps the view it got at registration and builds its inner part through it, late
-    packed = registry.build_part("discriminator", "pacgan", image_shape=(1, 28, 28), inner="mlp", pack=2)
+    packed = registry.build_part("discriminator", "pacgan", image_shape=(1, 28, 28), inner="ganzoo:mlp", pack=2)
     assert type(packed.inner).__name__ == type(registry.build_part("discriminator", "mlp", image_shape=(2, 28, 28))).__name__
 
 
@@ -163,6 +163,16 @@ def test_the_kit_checks_a_shadowed_entry_by_its_qualified_name(installed):
     bound = with_options(registry, "loss", "old-zoo:lecam", {"tag": "bound"})  # in place: the short name keeps its meaning
     assert bound.build_part("loss", "old-zoo:lecam").tag == "bound" and bound.build_part("loss", "lecam").tag == "new"
     assert registry.build_part("loss", "old-zoo:lecam").tag == "old"
+
+
+def test_one_of_two_same_named_entry_points_is_chosen_by_its_qualified_name(site, monkeypatch):
+    from ganzoo.discovery import ONLY_PLUGINS_ENV
+
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv(ONLY_PLUGINS_ENV, "old-zoo:losses")
+    with pytest.warns(GanzooWarning, match="ganzoo:mode-seeking"):
+        loaded = {p.qualified for p in build_registry().plugins}
+    assert "old-zoo:losses" in loaded and "ganzoo:losses" in loaded and "new-zoo:losses" not in loaded
 
 
 def test_a_change_of_owner_is_named(tmp_path):

@@ -92,6 +92,8 @@ def test_a_failing_plugin_is_recorded_and_the_others_still_work():
     assert "boom" in status["broken"].error and "registration failed" in status["broken"].error
     assert status["clashing"].ok and "ganzoo:vanilla (plugin 'vanilla') registered too" in status["clashing"].clashes[0]
     assert "half-registered" not in registry.names("recipe")  # nothing of a failed plugin is kept
+    with pytest.raises(ConfigError, match=r"1 plugin\(s\) failed to load \(broken\): see `ganzoo plugins`"):
+        registry.recipe("half-registered")  # the hint appears though other recipes are known
     assert registry.recipe("vanilla").generator == "mlp" and registry.entry("recipe", "vanilla").qualified == "ganzoo:vanilla"
 
 
