@@ -305,13 +305,13 @@ class Registry:
         return sorted(self._entries[normalize_kind(kind)], key=natural_key)
 
     def entries(self, kind: str, pattern: str | None = None) -> list[Entry]:
-        """Every entry of ``kind`` whose short or qualified name matches ``pattern``, by name, then precedence."""
+        """Every entry of ``kind`` whose short or qualified name matches ``pattern``, by name, then in the order
+        they were registered (so a replaced entry comes before the one that replaces it)."""
         kind = normalize_kind(kind)
         found = [
             e for e in self._entries[kind].values() if pattern is None or fnmatch.fnmatchcase(e.name, pattern) or fnmatch.fnmatchcase(e.qualified, pattern)
         ]
-        order = {e.qualified: i for i, e in enumerate(e for n in self.names(kind) for e in self.candidates(kind, n))}
-        return sorted(found, key=lambda e: (natural_key(e.name), order.get(e.qualified, 0)))
+        return sorted(found, key=lambda e: natural_key(e.name))  # stable: registration order among one name
 
     def build_part(self, kind: str, name: str, /, **arguments: Any) -> Any:
         """Build the registered generator, discriminator, loss or augmentation ``name``: ``factory(**arguments)``.

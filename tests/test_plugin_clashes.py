@@ -175,6 +175,16 @@ def test_one_of_two_same_named_entry_points_is_chosen_by_its_qualified_name(site
     assert "old-zoo:losses" in loaded and "ganzoo:losses" in loaded and "new-zoo:losses" not in loaded
 
 
+def test_the_listing_cache_keeps_owners_and_replacements(installed):
+    from ganzoo.cli import catalogue
+
+    registry, _ = installed
+    read = catalogue._decode(json.loads(json.dumps(catalogue._encode(registry))))
+    assert read.qualified_names("loss") == registry.qualified_names("loss")
+    assert read.entry("loss", "hinge").qualified == "new-zoo:hinge" and read.entry("loss", "old-zoo:lecam").version == "0.1"
+    assert read.shortest_name(read.entry("loss", "old-zoo:mode-seeking")) == "old-zoo:mode-seeking"
+
+
 def test_a_change_of_owner_is_named(tmp_path):
     from ganzoo.train.config import TrainConfig
     from ganzoo.train.run_dir import part_changes, parts_of, write_config
