@@ -1,4 +1,9 @@
-"""The recipe check: its parts fit together and it trains three steps on synthetic data."""
+"""The recipe check: its parts fit together and it trains three steps on synthetic data of each of :data:`SHAPES`.
+
+At (1, 28, 28) a recipe trains its own networks; at (3, 32, 32) and (3, 64, 64) the networks its
+``by_resolution`` table picks for that side (or its own), narrowed to :data:`NARROW` where a part
+takes those options, so that the check stays a matter of seconds on a CPU.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,30 @@ from ganzoo.discovery import get_registry
 from ganzoo.registry import Registry
 from ganzoo.testing.common import CheckResult, NUM_CLASSES, _check_all
 
+#: The image shapes a recipe is trained on: MNIST's, and colour images at two of the papers' sides.
+SHAPES = ((1, 28, 28), (3, 32, 32), (3, 64, 64))
+#: Options that size the networks, set where a generator or discriminator takes them (colour shapes only).
+NARROW = {"width": 8, "hidden": 64}
 
-def _synthetic_dataset(num_classes: int) -> DatasetSpec:
+
+def _synthetic_dataset(num_classes: int, shape: tuple[int, int, int] = (1, 28, 28)) -> DatasetSpec:
     def load(root, split, download):
         generator = torch.Generator().manual_seed(0 if split == "train" else 1)
-        images = torch.randint(0, 256, (256, 1, 28, 28), dtype=torch.uint8, generator=generator)
+        images = torch.randint(0, 256, (256, *shape), dtype=torch.uint8, generator=generator)
         return ImageDataset("conformance-synthetic", images, torch.arange(256) % num_classes, num_classes=num_classes)
 
-    return DatasetSpec("conformance-synthetic", load, (1, 28, 28), num_classes, "random images for the conformance kit")
+    return DatasetSpec("conformance-synthetic", load, shape, num_classes, "random images for the conformance kit")
+
+
+def _narrowed(registry: Registry, config) -> dict[str, dict]:
+    """``--set`` options that narrow the configured generator and discriminator (those of :data:`NARROW` each takes)."""
+    from ganzoo.train.part_options import part_options, part_spec
+
+    narrowed = {}
+    for part in ("generator", "discriminator"):
+        options, _ = part_options(part_spec(registry, part, getattr(config, part)))
+        narrowed[part] = {k: v for k, v in NARROW.items() if k in options}
+    return narrowed
 
 
 def check_recipe(name: str, registry: Registry | None = None) -> list[CheckResult]:
@@ -29,9 +50,12 @@ def check_recipe(name: str, registry: Registry | None = None) -> list[CheckResul
 
     registry = (registry or get_registry()).copy()  # the synthetic dataset goes into a copy: the caller's registry is left alone
 
-    def trains():
-        registry.add("dataset", _synthetic_dataset(NUM_CLASSES), plugin="ganzoo.testing", override=True)
-        config = resolve_config(registry, "conformance-synthetic", name, steps=3, batch_size=8, log_every=1, sample_every=3, checkpoint_every=3, device="cpu")
+    def trains(shape: tuple[int, int, int]) -> str | None:
+        registry.add("dataset", _synthetic_dataset(NUM_CLASSES, shape), plugin="ganzoo.testing", override=True)
+        settings = dict(steps=3, batch_size=8, log_every=1, sample_every=3, checkpoint_every=3, device="cpu")
+        config = resolve_config(registry, "conformance-synthetic", name, **settings)
+        if shape[0] != 1:  # colour: the networks the recipe picks for this side, narrowed
+            config = resolve_config(registry, "conformance-synthetic", name, part_options=_narrowed(registry, config), **settings)
         with tempfile.TemporaryDirectory() as tmp:
             trainer = Trainer(config, Path(tmp) / "run", registry=registry, progress=False)
             result = trainer.fit()
@@ -43,4 +67,5 @@ def check_recipe(name: str, registry: Registry | None = None) -> list[CheckResul
                 return "no checkpoint was written"
         return None
 
-    return _check_all("recipe", name, [("trains 3 steps", trains)])
+    checks = [(f"trains 3 steps ({'x'.join(map(str, shape))})", lambda shape=shape: trains(shape)) for shape in SHAPES]
+    return _check_all("recipe", name, checks)

@@ -18,7 +18,8 @@ Miyato & Koyama 2018 ("cGANs with Projection Discriminator") condition them: the
 BatchNorms take class-conditional scales and shifts, and the discriminator adds the projection
 ``embed(y) . h`` of its pooled features to the score. Blocks: pre-activation, nearest-neighbour
 upsampling before the first 3x3 convolution, average pooling after the second, learned 1x1
-shortcuts where the shape changes; weights start Xavier-uniform as in the papers' code.
+shortcuts where the shape changes; weights start Xavier-uniform as in the papers' code, class
+scales N(1, 0.02) and shifts 0.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class ConditionalBatchNorm2d(nn.Module):
         self.norm = nn.BatchNorm2d(channels, affine=num_classes == 0)
         if num_classes:
             self.scale, self.shift = nn.Embedding(num_classes, channels), nn.Embedding(num_classes, channels)
-            nn.init.ones_(self.scale.weight)
+            nn.init.normal_(self.scale.weight, 1.0, 0.02)  # scales near 1 that differ per class (Mimicry's initialisation)
             nn.init.zeros_(self.shift.weight)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
