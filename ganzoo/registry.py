@@ -305,11 +305,12 @@ class Registry:
         return sorted(self._entries[normalize_kind(kind)], key=natural_key)
 
     def entries(self, kind: str, pattern: str | None = None) -> list[Entry]:
-        """Every entry of ``kind`` whose short or qualified name matches ``pattern``, by name, then in the order
-        they were registered (so a replaced entry comes before the one that replaces it)."""
+        """Every entry of ``kind`` whose name matches ``pattern`` (its qualified ``DIST:NAME`` when the pattern
+        holds a ``:``, so ``*gan*`` does not match every entry of the distribution ``ganzoo``), by name, then
+        in the order they were registered (so a replaced entry comes before the one that replaces it)."""
         kind = normalize_kind(kind)
         found = [
-            e for e in self._entries[kind].values() if pattern is None or fnmatch.fnmatchcase(e.name, pattern) or fnmatch.fnmatchcase(e.qualified, pattern)
+            e for e in self._entries[kind].values() if pattern is None or fnmatch.fnmatchcase(e.qualified if ":" in pattern else e.name, pattern)
         ]
         return sorted(found, key=lambda e: natural_key(e.name))  # stable: registration order among one name
 

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
 from ganzoo.data.dataset import DatasetSpec
+from ganzoo.data.prepare import Shapes
 from ganzoo.errors import PluginError
 from ganzoo.protocols import Augmentation, Loss
 from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig, image_shape_of
 
 
-@dataclass(frozen=True)
-class Shapes:
-    """What the networks are built for."""
-
-    image_shape: tuple[int, int, int]  # (C, H, W) fed to and produced by the networks
-    num_classes: int  # 0 when the run is unconditional
-    latent_dim: int
+__all__ = ["Shapes", "build_augmentation", "build_discriminator", "build_generator", "build_loss", "part_needs", "shapes_for"]
 
 
 def shapes_for(config: TrainConfig, dataset: DatasetSpec) -> Shapes:

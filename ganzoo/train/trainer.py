@@ -18,13 +18,12 @@ import torch
 
 from ganzoo.base.atomic import write_json_atomically
 from ganzoo.base.layout import PROFILE_FILE, SAMPLES_DIR, sample_grid_name
-from ganzoo.data.root import resolve_data_root
+from ganzoo.data.prepare import prepare_data
 from ganzoo.discovery import get_registry
 from ganzoo.errors import CheckpointError, GanzooWarning, RunError
 from ganzoo.registry import Registry
 from ganzoo.sampling import grid_labels, grid_rows
 from ganzoo.train.agreement import NETWORKS, disagreeing_state
-from ganzoo.train.build import Shapes, shapes_for
 from ganzoo.train.checkpoint import check_identity, list_checkpoints, load_checkpoint, save_checkpoint
 from ganzoo.train.config import TrainConfig, run_identity
 from ganzoo.train.health import HealthMonitor
@@ -104,12 +103,7 @@ class Trainer:
             check_new_run(self.run_dir, self.overwrite)  # refuse early, before loading anything
         self.strategy = strategy = strategy_for(config.device)
         self.device = strategy.device
-        spec = self.registry.dataset(config.dataset)
-        config.data_root = str(resolve_data_root(config.data_root))
-        dataset = spec.load(Path(config.data_root), "train", True).first(config.limit).resized(config.image_size)
-        if not config.conditional:
-            dataset.labels = None
-        self.shapes: Shapes = Shapes(dataset.image_shape, shapes_for(config, spec).num_classes, config.latent_dim)
+        dataset, self.shapes = prepare_data(config, self.registry)  # the data layer's job: load, limit, resize, labels
         gan = GanStep.build(config, self.registry, dataset, self.shapes, strategy)
         if config.eval_every and not any(isinstance(c, PeriodicEvaluation) for c in self.callbacks):
             self.callbacks.append(PeriodicEvaluation(config, self.registry))
