@@ -218,13 +218,15 @@ def test_the_cli_shows_both_owners_and_a_clashing_part_trains_under_its_qualifie
     listing = _ganzoo(site, "list", "losses").stdout
     assert "old-zoo:mode-seeking" in listing and "old-zoo:lecam" in listing and " bcr " in listing
 
-    args = ["vanilla", "--data", "mnist", "--loss", "old-zoo:mode-seeking", "--batch-size", "16", "--checkpoint-every", "2", "-q"]
+    # its clashing loss under DIST:NAME, plus its regulariser that clashes with nothing, by its short name
+    args = ["vanilla", "--data", "mnist", "--loss", "old-zoo:mode-seeking+bcr", "--batch-size", "16", "--checkpoint-every", "2", "-q"]
     first = _ganzoo(site, "train", *args, "--steps", "2", "--out", str(tmp_path / "run"))
     assert first.returncode == 0, first.stderr
     record = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert record["config"]["loss"] == "old-zoo:mode-seeking"
+    assert record["config"]["loss"] == "old-zoo:mode-seeking+bcr"
     assert record["parts"]["loss"] == [
-        {"name": "mode-seeking", "qualified": "old-zoo:mode-seeking", "plugin": "losses", "distribution": "old-zoo", "version": "0.1"}
+        {"name": "mode-seeking", "qualified": "old-zoo:mode-seeking", "plugin": "losses", "distribution": "old-zoo", "version": "0.1"},
+        {"name": "bcr", "qualified": "old-zoo:bcr", "plugin": "losses", "distribution": "old-zoo", "version": "0.1"},
     ]
     assert record["parts"]["generator"][0]["qualified"] == "ganzoo:mlp"
 
@@ -233,7 +235,7 @@ def test_the_cli_shows_both_owners_and_a_clashing_part_trains_under_its_qualifie
     assert resumed.returncode == 0, resumed.stderr
     message = " ".join(resumed.stderr.split())
     assert "trained with other parts than the ones installed now; resuming it with the installed ones" in message
-    assert "loss old-zoo:mode-seeking was version 0.1 and is now 0.2" in message
+    assert "loss old-zoo:mode-seeking was version 0.1 and is now 0.2; loss old-zoo:bcr was version 0.1 and is now 0.2" in message
 
     from ganzoo.api import load  # loading without old-zoo installed: the generator loads, and the missing loss is named
 
