@@ -199,6 +199,17 @@ def test_a_change_of_owner_is_named(tmp_path):
     assert part_changes(tmp_path, moved, config) == ["loss 'bce' was ganzoo:bce (ganzoo " + registry.entry("loss", "bce").version + ") and is now bce-plus:bce (bce-plus 2.0)"]
 
 
+def test_the_kit_tells_a_plugin_which_of_its_names_it_no_longer_owns(installed):
+    from ganzoo.testing import ConformanceError, assert_own_names, shadowed_names
+
+    registry, _ = installed
+    assert shadowed_names("old-zoo", registry) == ["loss old-zoo:lecam -> new-zoo:lecam", "loss old-zoo:mode-seeking -> ganzoo:mode-seeking"]
+    assert shadowed_names("ganzoo", registry) == ["loss ganzoo:hinge -> new-zoo:hinge", "recipe ganzoo:lsgan -> new-zoo:lsgan"]
+    assert_own_names("new-zoo", registry)  # its replacements are declared: it owns every name it registered
+    with pytest.raises(ConformanceError, match=r"'old-zoo' does not own all its names: loss old-zoo:lecam -> new-zoo:lecam; .*which ganzoo:mode-seeking"):
+        assert_own_names("old-zoo", registry)
+
+
 def test_a_replacement_must_name_a_registered_entry_of_the_same_name():
     registry = Registry()
     registry.add("recipe", Recipe(name="demo", generator="mlp", discriminator="mlp", loss="bce"), distribution="ganzoo")

@@ -62,7 +62,8 @@ shapes parts are built for), :mod:`~ganzoo.testing.networks`, :mod:`~ganzoo.test
 (losses and augmentations) on the critics and the real step of :mod:`~ganzoo.testing.fixtures`,
 the state walker (:mod:`~ganzoo.testing.state`) and its 2-process harness
 (:mod:`~ganzoo.testing.agreement`), :mod:`~ganzoo.testing.recipes`, :mod:`~ganzoo.testing.pretrained`,
-:mod:`~ganzoo.testing.loggers`, and :mod:`~ganzoo.testing.runner`, which runs them over a registry.
+:mod:`~ganzoo.testing.loggers`, :mod:`~ganzoo.testing.names` (names a distribution shares with
+others), and :mod:`~ganzoo.testing.runner`, which runs them over a registry.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ from ganzoo.testing.common import CheckResult, CheckSkipped, ConformanceError
 from ganzoo.testing.fixtures import kit_step, phase_context
 from ganzoo.testing.losses import check_augmentation, check_loss
 from ganzoo.testing.loggers import check_logger
+from ganzoo.testing.names import assert_own_names, shadowed_names
 from ganzoo.testing.networks import check_discriminator, check_generator
 from ganzoo.testing.pretrained import check_pretrained
 from ganzoo.testing.recipes import check_recipe
@@ -82,6 +84,7 @@ __all__ = [
     "CheckSkipped",
     "ConformanceError",
     "assert_conforms",
+    "assert_own_names",
     "check_augmentation",
     "check_discriminator",
     "check_generator",
@@ -93,5 +96,6 @@ __all__ = [
     "kit_step",
     "phase_context",
     "run_checks",
+    "shadowed_names",
     "with_options",
 ]
