@@ -213,3 +213,25 @@ def test_the_kits_recipe_check_trains_on_28px_grey_and_32_and_64px_colour():
     results = check_recipe("dcgan", REGISTRY)
     assert [r.check for r in results] == ["trains 3 steps (1x28x28)", "trains 3 steps (3x32x32)", "trains 3 steps (3x64x64)"]
     assert all(r.ok for r in results), [r.detail for r in results if not r.ok]
+
+
+def test_the_cost_table_on_the_docs_page_is_the_benchmarks_result():
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    result = json.loads((root / "benchmarks" / "results" / "resolution_nets.json").read_text())
+    page = (root / "docs" / "resolutions.md").read_text()
+    assert result["cpu"] in page and f"torch {result['torch']}" in page
+    for r in result["rows"]:
+        line = f"| {r['generator']} x {r['discriminator']} | {r['side']} | {r['classes']} | {r['generator_params'] / 1e6:.2f}M | {r['discriminator_params'] / 1e6:.2f}M | {r['images_per_second']} |"
+        assert line in page, line
+    import sys
+
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        from resolution_nets import pairs
+    finally:
+        sys.path.pop(0)
+    measured = {(r["generator"], r["discriminator"], r["side"], r["classes"]) for r in result["rows"]}
+    assert measured == set(pairs(REGISTRY))  # every pair a table trains is measured, and no other
