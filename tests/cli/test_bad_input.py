@@ -80,6 +80,8 @@ CATALOGUE = [
     Case("unknown kind", ("list", "optimizers", "*"), "Unknown kind 'optimizers'"),
     Case("folder dataset with non-image files", ("train", "dcgan", "--data", "folder:{junk}", "--out", "{tmp}/new"), "holds files that are not images: notes.txt"),
     Case("conditional run on an unlabelled dataset", ("train", "cgan", "--data", "folder:{imgs}", "--out", "{tmp}/new"), "has no labels"),
+    Case("corrupt image in a folder dataset", ("train", "dcgan", "--data", "folder:{corrupt}", "--out", "{tmp}/new"), "holds 1 unreadable or corrupt image file(s): broken.png"),
+    Case("conditional run on a one-class folder", ("train", "cgan", "--data", "folder:{oneclass}", "--out", "{tmp}/new"), "has one class only"),
     Case("incompatible parts", ("train", "dcgan", "--data", "mnist", "--discriminator", "projection", "--out", "{tmp}/new"), "needs class labels, but this run is unconditional"),
     Case(
         "batch that does not split into packs", ("train", "dcgan", "--data", "mnist", "--discriminator", "pacgan", "--set", "discriminator.pack=3", "--out", "{tmp}/new"),
@@ -128,9 +130,15 @@ def places(tmp_path_factory):
         folder.mkdir()
         Image.new("L", (28, 28), 128).save(folder / "a.png")
     (junk / "notes.txt").write_text("not an image")
+    corrupt, oneclass = base / "corrupt", base / "oneclass"
+    (oneclass / "cats").mkdir(parents=True)
+    corrupt.mkdir()
+    Image.new("L", (28, 28), 128).save(corrupt / "a.png")
+    Image.new("L", (28, 28), 128).save(oneclass / "cats" / "a.png")
+    (corrupt / "broken.png").write_bytes(b"not a png")
     grid = base / "grid"
     assert _invoke("bench", "--recipes", "vanilla", "--data", "mnist", "--steps", "2", "--seeds", "1", "--eval-n", "20", "--metrics", "fid", "--out", str(grid), "-q").exit_code == 0
-    return {"run": run, "cond": cond, "bare": bare, "broken": broken, "imgs": imgs, "junk": junk, "grid": grid}
+    return {"run": run, "cond": cond, "bare": bare, "broken": broken, "imgs": imgs, "junk": junk, "corrupt": corrupt, "oneclass": oneclass, "grid": grid}
 
 
 def _digest(folder: Path) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -363,3 +364,10 @@ def test_the_registry_builds_folder_specs_and_a_flat_folder_trains_dcgan(tmp_pat
 def test_plain_folder_name_needs_a_path():
     with pytest.raises(ConfigError, match="needs an argument"):
         get_registry().dataset("folder")
+
+
+def test_the_docs_list_every_option_with_its_default():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "families.md").read_text()
+    for key, (default, what) in folder_module.OPTIONS.items():
+        assert f"| `{key}` | `{default}` | {what} |" in text
+    assert f"than {folder_module.MAX_SIDE} px are reduced" in text
