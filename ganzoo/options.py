@@ -318,6 +318,14 @@ class TrainingOptions:
         check=whole(0, "0 (off) or a positive number of steps"),
         resumable=True,
     )
+    health_every: int = option(
+        250,
+        help="Every K steps measure training-health signals (D's accuracy and r_t, gradient norms, sample diversity) "
+        f"into {METRICS_FILE} and warn on collapse, divergence or an overfitting D; 0 = off.",
+        group=RECORDS,
+        check=whole(0, "0 (off) or a positive number of steps"),
+        resumable=True,
+    )
     eval_n: int = option(
         2000,
         help="Generated samples per evaluation during training.",

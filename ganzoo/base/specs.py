@@ -70,3 +70,20 @@ class PretrainedSpec:
     dataset: str = ""
     recipe: str = ""
     sha256: str = ""
+
+
+@dataclass(frozen=True)
+class HealthSpec:
+    """A registered training-health check (see :mod:`ganzoo.health`): ``factory()`` returns its object.
+
+    ``role`` is ``"signal"`` (an object with ``measure(probe) -> {key: float}``, called every
+    ``--health-every`` steps on a fixed probe batch) or ``"rule"`` (an object with
+    ``observe(record) -> list of alerts``, fed every metrics record in step order, live and by
+    ``ganzoo doctor``). ``keys`` names what a signal writes or a rule reads.
+    """
+
+    name: str
+    factory: Callable[[], Any]
+    role: str = "rule"
+    description: str = ""
+    keys: tuple[str, ...] = ()

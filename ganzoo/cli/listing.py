@@ -37,6 +37,8 @@ def _details(entry: Entry) -> str:
         return f"not installed: {value.install}" if missing_modules(value) else "installed"
     if entry.kind == "pretrained":
         return f"{value.recipe or 'custom'} on {value.dataset}" + ("" if value.sha256 else " (no sha256)")
+    if entry.kind == "health":
+        return f"{value.role}: {', '.join(value.keys)}" if value.keys else value.role
     conditional = getattr(value, "conditional", False)
     return {True: "conditional", None: "conditional or not", False: "unconditional"}[conditional]
 

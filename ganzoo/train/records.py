@@ -24,7 +24,7 @@ import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ganzoo.base.atomic import write_json_atomically
 from ganzoo.base.layout import METRICS_FILE, SAMPLE_GRID_GLOB, SAMPLES_DIR, TRACKERS_DIR, TRACKERS_STATE_FILE, step_of
@@ -56,6 +56,7 @@ class RunRecords:
         self.folder = self.run_dir / TRACKERS_DIR
         self.state: dict[str, dict[str, Any]] = {}
         self.step = 0  # the step of the latest record
+        self.observers: list[Callable[[dict[str, Any]], None]] = []  # each called with every record appended (the health rules)
 
     # -- what MetricsLog did --------------------------------------------------------------
     def append(self, record: dict[str, Any]) -> None:
@@ -66,6 +67,8 @@ class RunRecords:
         if scalars:
             for name in list(self.live):
                 self._call(name, "log_metrics", self.step, scalars)
+        for observer in list(self.observers):
+            observer(record)
 
     def truncate_after(self, step: int) -> None:
         """The run goes back to the checkpoint of ``step``: metrics.jsonl forgets what came after, the loggers rewind."""

@@ -151,6 +151,7 @@ class TrainResult:
     train_s: float = 0.0  # the steps themselves: the images/s denominator
     overhead_s: float = 0.0  # sample grids, checkpoints and callbacks (periodic evaluation) between steps
     wall_s: float = 0.0  # start-up + everything fit() did
+    health: tuple[str, ...] = ()  # the training-health episodes that started in this call, one line each
 
     def summary(self) -> str:
         """One sentence on what happened, with the speed and where the wall time went."""
@@ -167,4 +168,8 @@ class TrainResult:
             f"training {format_duration(self.train_s)} ({steps} steps at {self.images_per_s:.0f} images/s), "
             f"sample grids, checkpoints and evaluations {format_duration(self.overhead_s)}."
         )
-        return text + (" A checkpoint was written; continue with --resume." if self.interrupted else "")
+        text += " A checkpoint was written; continue with --resume." if self.interrupted else ""
+        if self.health:
+            shown = "; ".join(self.health[:3]) + (f"; and {len(self.health) - 3} more" if len(self.health) > 3 else "")
+            text += f" Health warnings: {shown}. Details: ganzoo doctor {self.run_dir}"
+        return text

@@ -1,0 +1,103 @@
+"""Training health during a run (``--health-every``): the probe, the signals, and the rules fed live.
+
+:class:`HealthMonitor` is a step callback. Every ``health_every`` steps it builds a
+:class:`~ganzoo.health.Probe` (a fixed real batch drawn once, the run's fixed latents of the
+sample grids, D's scores of both, the gradients the last step left), and returns the registered
+signals' numbers, which the trainer logs as ``{"step": N, "health": {...}}``. Off those steps it
+does nothing: no forward pass, no synchronisation. The probe runs the networks in eval mode
+(BatchNorm statistics untouched) with torch's random state forked, so a run trains exactly the
+same with or without it.
+
+It also watches every record the run appends (:attr:`RunRecords.observers`) with the registered
+rules; an alert is printed in the progress output, appended to ``metrics.jsonl`` as an
+``{"event": "health"}`` record, sent to the trackers as ``health_alert/KIND`` = 1 at its step,
+and kept in :attr:`alerts` for the run's summary. Rank 0 only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import torch
+
+from ganzoo.data.batcher import to_unit_range
+from ganzoo.health import HEALTH_KEY, Alert, Probe, RuleBook, build_rules, build_signals, measure
+from ganzoo.registry import Registry
+from ganzoo.train.config import TrainConfig
+
+PROBE_SIZE = 64  # real images in the probe batch
+PROBE_SEED_OFFSET = 5  # the probe batch is drawn with --seed + 5, apart from the training streams
+
+
+@contextlib.contextmanager
+def _evaluating(*modules: torch.nn.Module):
+    modes = [m.training for m in modules]
+    for m in modules:
+        m.eval()
+    try:
+        yield
+    finally:
+        for m, mode in zip(modules, modes):
+            m.train(mode)
+
+
+class HealthMonitor:
+    """A step callback measuring the health signals every ``config.health_every`` steps and feeding the rules."""
+
+    def __init__(self, config: TrainConfig, registry: Registry):
+        self.every = config.health_every
+        self.seed = config.seed + PROBE_SEED_OFFSET
+        self.signals = build_signals(registry)
+        self.book = RuleBook(build_rules(registry))
+        self.alerts: list[Alert] = []  # raised in this session (a resumed run's earlier ones are in metrics.jsonl)
+        self._trainer = None
+        self._real: tuple[torch.Tensor, torch.Tensor | None] | None = None
+
+    # -- the rules, live ---------------------------------------------------------------------
+    def _attach(self, trainer) -> None:
+        """Replay what the run already recorded (a resumed run's history), then watch every new record."""
+        self._trainer = trainer
+        for record in trainer.records.read():
+            self.book.observe(record)
+        trainer.records.observers.append(self._observe)
+
+    def _observe(self, record: dict[str, Any]) -> None:
+        for alert in self.book.observe(record):
+            self.alerts.append(alert)
+            trainer = self._trainer
+            colour = "green" if alert.recovered else "yellow"
+            progress = getattr(trainer, "progress", None)
+            if progress is not None:
+                progress.print(f"[{colour}]health: {alert.line()}[/]")
+            trainer.records.append({**alert.record(), f"{HEALTH_KEY}_alert": {alert.kind: 0 if alert.recovered else 1}})
+
+    # -- the signals, every K steps ----------------------------------------------------------
+    def __call__(self, trainer, step: int) -> dict[str, Any] | None:
+        if not trainer.strategy.is_main or not self.every:
+            return None
+        if self._trainer is None:
+            self._attach(trainer)
+        if step % self.every:
+            return None
+        return {HEALTH_KEY: measure(self.signals, self.probe(trainer, step))}
+
+    def _real_batch(self, gan) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self._real is None:
+            images, labels = gan.batcher.images, gan.batcher.labels
+            order = torch.randperm(len(images), generator=torch.Generator().manual_seed(self.seed))[:PROBE_SIZE].to(images.device)
+            self._real = (to_unit_range(images[order]), labels[order] if labels is not None else None)
+        return self._real
+
+    def probe(self, trainer, step: int) -> Probe:
+        """The probe of the current step: fixed reals, the fixed latents' images, D's scores of both."""
+        gan = trainer.gan
+        real, real_labels = self._real_batch(gan)
+        z, z_labels = trainer.fixed_z, trainer.fixed_labels
+        devices = [gan.device] if gan.device.type == "cuda" else []
+        sampler = gan.sampling_generator
+        with torch.no_grad(), torch.random.fork_rng(devices=devices), _evaluating(gan.G, gan.D, sampler):
+            fake = gan.G(z, z_labels)
+            sample = sampler(z, z_labels) if sampler is not gan.G else fake
+            d_real, d_fake = gan.D(real, real_labels), gan.D(fake, z_labels)
+        return Probe(step, gan.G, gan.D, real, fake, sample, d_real, d_fake)
