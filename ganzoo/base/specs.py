@@ -37,6 +37,9 @@ class DatasetSpec:
     #: For a parametrised dataset registered as ``NAME`` and used as ``NAME:ARGUMENT`` (e.g.
     #: ``folder:PATH``): builds the concrete spec from ARGUMENT. ``None`` for plain datasets.
     parametrize: Callable[[str], "DatasetSpec"] | None = None
+    #: A digest of the data's content (``folder:PATH``: its files' names, sizes and times, and the
+    #: options), for caches that must go stale when the data changes; "" for fixed datasets.
+    content_key: str = ""
 
 
 @dataclass(frozen=True)

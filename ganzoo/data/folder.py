@@ -378,7 +378,7 @@ def folder_spec(argument: str) -> DatasetSpec:
         f"{len(decoded.files)} images from {folder}{classes}{skipped}; test split: {held_out} files "
         f"({options.test} % chosen by a SHA-256 of each file's relative path), train: the other {len(decoded.files) - held_out}"
     )
-    return DatasetSpec(name, load, tuple(int(d) for d in decoded.images.shape[1:]), num_classes, description)
+    return DatasetSpec(name, load, tuple(int(d) for d in decoded.images.shape[1:]), num_classes, description, content_key=listing.key)
 
 
 def _needs_a_path(root, split, download) -> ImageDataset:

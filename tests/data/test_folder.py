@@ -290,7 +290,9 @@ def _decodes(monkeypatch):
 def test_a_second_load_reads_the_cache_and_a_changed_file_invalidates_it(tmp_path, monkeypatch):
     root = _classes(tmp_path / "data", {"a": 10, "b": 10})
     calls = _decodes(monkeypatch)
-    first = folder_spec(str(root) + "?test=0").load(None, "train", False)
+    first_spec = folder_spec(str(root) + "?test=0")
+    key_before = first_spec.content_key
+    first = first_spec.load(None, "train", False)
     assert len(calls) == 20
     entries = list(folder_module.cache_dir().glob("*.safetensors"))
     assert len(entries) == 1 and entries[0].parent == tmp_path / "xdg" / "ganzoo" / "folders"
@@ -302,8 +304,10 @@ def test_a_second_load_reads_the_cache_and_a_changed_file_invalidates_it(tmp_pat
     _save(changed, colour=(7, 7, 7))
     os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))
     folder_module._MEMORY.clear()
-    third = folder_spec(str(root) + "?test=0").load(None, "train", False)
+    third_spec = folder_spec(str(root) + "?test=0")
+    third = third_spec.load(None, "train", False)
     assert len(calls) == 40 and third.images[3, :, 0, 0].tolist() == [7, 7, 7]
+    assert third_spec.content_key and third_spec.content_key != key_before  # caches keyed by it (reference statistics) go stale too
     folder_module._MEMORY.clear()
     folder_spec(str(root) + "?test=0&background=black")  # other options, another entry
     assert len(calls) == 60 and len(list(folder_module.cache_dir().glob("*.safetensors"))) == 3
