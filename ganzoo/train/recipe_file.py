@@ -126,7 +126,12 @@ def read_recipe_file(registry: Registry, path: str | Path) -> tuple[Recipe | Non
 
 
 def load_recipe_file(registry: Registry, path: str | Path) -> Recipe:
-    """Read a recipe file into a :class:`Recipe` named after the file; ConfigError on unknown keys or bad values."""
+    """Read a recipe file into a :class:`Recipe` named after the file; ConfigError on unknown keys or bad values.
+
+    A file with a ``base`` keeps the base's table by image side (``Recipe.by_resolution``), less
+    what the file states itself: a part the file names or configures, and any option it sets, hold
+    at every image size.
+    """
     path = Path(path)
     base, values = read_recipe_file(registry, path)
     data = _read(path)
@@ -134,4 +139,7 @@ def load_recipe_file(registry: Registry, path: str | Path) -> Recipe:
     start = base or Recipe(
         name=path.stem, generator=values["generator"], discriminator=values["discriminator"], loss=values["loss"]
     )
-    return dataclasses.replace(start, name=path.stem, **values, **texts)
+    fields = Recipe.default_fields()
+    stated = {key for key in data if key in fields} | {f"{key}_options" for key in data if f"{key}_options" in fields}
+    table = {side: {k: v for k, v in row.items() if k not in stated} for side, row in start.by_resolution.items()}
+    return dataclasses.replace(start, name=path.stem, by_resolution=table, **values, **texts)

@@ -235,3 +235,14 @@ def test_the_cost_table_on_the_docs_page_is_the_benchmarks_result():
         sys.path.pop(0)
     measured = {(r["generator"], r["discriminator"], r["side"], r["classes"]) for r in result["rows"]}
     assert measured == set(pairs(REGISTRY))  # every pair a table trains is measured, and no other
+
+
+def test_a_recipe_file_keeps_its_bases_table_less_what_it_states(tmp_path):
+    from ganzoo.train.recipe_file import load_recipe_file
+
+    path = tmp_path / "narrow.toml"
+    path.write_text('base = "dcgan"\nbatch_size = 32\n[discriminator]\nwidth = 16\n')
+    recipe = load_recipe_file(REGISTRY, path)
+    config = resolve_config(_colour_registry((3, 64, 64)), "colour", recipe)
+    assert (config.generator, config.generator_options, config.batch_size) == ("dcgan", {}, 32)  # the table's G; the file's batch
+    assert (config.discriminator, config.discriminator_options) == ("infogan", {"width": 16, "hidden": 512})  # the file's D
