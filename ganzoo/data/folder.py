@@ -16,6 +16,7 @@ Held-out split: a file belongs to ``test`` when the first 8 bytes of the SHA-256
 relative to PATH (UTF-8, ``/`` separators), read as a big-endian number, modulo 100 are below
 ``test`` (default 10, i.e. about 10 % of the files). The split depends on nothing but the names, so it
 is the same on every run and machine, and a file added later never moves another file.
+The images are ordered by the same SHA-256 (:func:`file_order`), so classes are interleaved.
 
 The decoded set is cached as one safetensors file in :func:`cache_dir`, keyed by a digest of the files'
 relative paths, sizes and modification times and of the options: a second load reads the cache
@@ -43,7 +44,7 @@ from ganzoo.errors import DataError, GanzooWarning, StorageError
 
 EXTENSIONS = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
 MAX_SIDE = 256  # squares larger than this are reduced as they are decoded (``size=N`` overrides)
-CACHE_FORMAT = 1  # bumped when the cached layout or the decoding changes, so old entries are not read
+CACHE_FORMAT = 2  # bumped when the cached layout or the decoding changes, so old entries are not read
 CACHE_ENV = "GANZOO_FOLDER_CACHE"  # "0" turns the cache off for every folder
 
 #: The query options of ``folder:PATH?...``: name -> (default, what it does). Shown in the docs.
@@ -137,10 +138,15 @@ def cache_dir() -> Path:
     return Path(base) / "ganzoo" / "folders"
 
 
+def file_order(relative: str) -> bytes:
+    """The key that orders a folder's images: the SHA-256 of the relative path, so that classes are
+    interleaved (``--limit N`` takes the first N images) and the order is the same everywhere."""
+    return hashlib.sha256(relative.encode("utf-8")).digest()
+
+
 def in_test_split(relative: str, percent: int) -> bool:
     """Whether the file at ``relative`` (posix path under the folder) is held out: see the module's docstring."""
-    digest = hashlib.sha256(relative.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % 100 < percent
+    return int.from_bytes(file_order(relative)[:8], "big") % 100 < percent
 
 
 # ---------------------------------------------------------------- listing
@@ -282,14 +288,16 @@ def decode_folder(listing: Listing, options: FolderOptions) -> Decoded:
     side = options.size or native_side([image.size[0] for image in squares])
     channels = options.channels or (3 if any(colours) else 1)
     mode = "RGB" if channels == 3 else "L"
+    order = sorted(range(len(kept)), key=lambda i: file_order(listing.files[kept[i]]))  # classes interleaved, so --limit N takes every class
     images = np.empty((len(squares), channels, side, side), dtype=np.uint8)
-    for i, image in enumerate(squares):
+    for row, i in enumerate(order):
+        image = squares[i]
         if image.size[0] != side:
             image = image.resize((side, side), Image.Resampling.BICUBIC)
         array = np.asarray(image.convert(mode), dtype=np.uint8)
-        images[i] = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
-    files = tuple(listing.files[i] for i in kept)
-    labels = torch.tensor([listing.labels[i] for i in kept], dtype=torch.int64) if listing.labels is not None else None
+        images[row] = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+    files = tuple(listing.files[kept[i]] for i in order)
+    labels = torch.tensor([listing.labels[kept[i]] for i in order], dtype=torch.int64) if listing.labels is not None else None
     test = torch.tensor([in_test_split(name, options.test) for name in files], dtype=torch.bool)
     return Decoded(torch.from_numpy(images), labels, test, listing.class_names, files, tuple(name for name, _ in bad))
 
@@ -396,4 +404,4 @@ FOLDER = DatasetSpec(
     parametrize=folder_spec,
 )
 
-__all__ = ["FOLDER", "OPTIONS", "FolderOptions", "cache_dir", "folder_spec", "in_test_split", "list_folder", "native_side", "parse_argument"]
+__all__ = ["FOLDER", "OPTIONS", "FolderOptions", "cache_dir", "file_order", "folder_spec", "in_test_split", "list_folder", "native_side", "parse_argument"]

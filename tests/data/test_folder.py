@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from ganzoo import ConfigError, DataError
 from ganzoo.cli import app
 from ganzoo.data import folder as folder_module
-from ganzoo.data.folder import folder_spec, in_test_split, native_side, parse_argument
+from ganzoo.data.folder import file_order, folder_spec, in_test_split, native_side, parse_argument
 from ganzoo.discovery import get_registry
 from ganzoo.errors import GanzooWarning
 from ganzoo.train import resolve_config
@@ -46,6 +46,12 @@ def _classes(root, counts, mode="RGB", size=(16, 16)):
     return root
 
 
+def _rows(*names):
+    """Where each of ``names`` (relative paths) lands in a folder that holds just these: ordered by the hash of the path."""
+    order = sorted(names, key=file_order)
+    return [order.index(name) for name in names]
+
+
 def _all(spec):
     """Train and test together, in file order (the tests' folders are small)."""
     parts = [spec.load(None, split, False) for split in ("train", "test")]
@@ -69,6 +75,14 @@ def test_sub_folders_are_the_classes_sorted_by_name(tmp_path):
         for image, label in zip(data.images, data.labels):
             assert image[0, 0, 0].item() == red_of[data.class_names[label]]
     assert "3 classes from its sub-folders (birds, cats, dogs)" in spec.description
+
+
+def test_classes_are_interleaved_so_the_first_images_span_every_class(tmp_path):
+    root = _classes(tmp_path / "pets", {"a": 30, "b": 30, "c": 30})
+    data = folder_spec(str(root)).load(None, "train", False)
+    assert set(data.first(15).labels.tolist()) == {0, 1, 2}  # what --limit 15 trains on
+    folder_module._MEMORY.clear()
+    assert (folder_spec(str(root)).load(None, "train", False).labels == data.labels).all()  # the same order from the cache
 
 
 def test_a_flat_folder_or_images_beside_sub_folders_stay_unlabelled(tmp_path):
@@ -147,12 +161,13 @@ def test_mixed_grey_rgb_and_palette_files_become_the_runs_channels(tmp_path):
     Image.new("RGB", (16, 16), (0, 0, 250)).convert("P", palette=Image.Palette.ADAPTIVE).save(root / "palette.gif")
     spec = folder_spec(str(root) + "?test=0")
     assert spec.image_shape == (3, 16, 16)
-    images = spec.load(None, "train", False).images  # files sorted: grey, palette, rgb
-    assert images[0, :, 0, 0].tolist() == [90, 90, 90]
-    assert images[1, :, 0, 0].tolist() == [0, 0, 250] and images[2, :, 0, 0].tolist() == [250, 0, 0]
+    g, p, r = _rows("grey.png", "palette.gif", "rgb.png")
+    images = spec.load(None, "train", False).images
+    assert images[g, :, 0, 0].tolist() == [90, 90, 90]
+    assert images[p, :, 0, 0].tolist() == [0, 0, 250] and images[r, :, 0, 0].tolist() == [250, 0, 0]
     grey = folder_spec(str(root) + "?test=0&channels=1").load(None, "train", False)
-    assert grey.image_shape == (1, 16, 16) and grey.images[0, 0, 0, 0] == 90
-    assert grey.images[2, 0, 0, 0] == round(0.299 * 250)  # ITU-R 601 luma of pure red
+    assert grey.image_shape == (1, 16, 16) and grey.images[g, 0, 0, 0] == 90
+    assert grey.images[r, 0, 0, 0] == round(0.299 * 250)  # ITU-R 601 luma of pure red
     only_grey = tmp_path / "grey"
     _save(only_grey / "a.png", "L", colour=10)
     Image.new("L", (16, 16), 20).convert("P").save(only_grey / "b.gif")  # a palette of greys counts as grey
@@ -166,14 +181,15 @@ def test_alpha_is_composited_on_the_chosen_background(tmp_path):
     image.paste((255, 0, 0, 128), (4, 4, 12, 12))
     image.save(_save(root / "emoji.png"))
     Image.new("LA", (16, 16), (0, 0)).save(root / "grey_alpha.png")
+    e, la = _rows("emoji.png", "grey_alpha.png")
     data = folder_spec(str(root) + "?test=0").load(None, "train", False)
-    assert data.images[0, :, 0, 0].tolist() == [255, 255, 255]  # default: white, not black
-    assert data.images[0, :, 8, 8].tolist() == [255, 127, 127]
-    assert data.images[1, :, 0, 0].tolist() == [255, 255, 255]
+    assert data.images[e, :, 0, 0].tolist() == [255, 255, 255]  # default: white, not black
+    assert data.images[e, :, 8, 8].tolist() == [255, 127, 127]
+    assert data.images[la, :, 0, 0].tolist() == [255, 255, 255]
     black = folder_spec(str(root) + "?test=0&background=black").load(None, "train", False)
-    assert black.images[0, :, 0, 0].tolist() == [0, 0, 0] and black.images[0, :, 8, 8].tolist() == [128, 0, 0]
+    assert black.images[e, :, 0, 0].tolist() == [0, 0, 0] and black.images[e, :, 8, 8].tolist() == [128, 0, 0]
     teal = folder_spec(str(root) + "?test=0&background=008080").load(None, "train", False)
-    assert teal.images[0, :, 0, 0].tolist() == [0, 128, 128]
+    assert teal.images[e, :, 0, 0].tolist() == [0, 128, 128]
 
 
 def test_crop_or_pad_to_a_square(tmp_path):
@@ -306,7 +322,8 @@ def test_a_second_load_reads_the_cache_and_a_changed_file_invalidates_it(tmp_pat
     folder_module._MEMORY.clear()
     third_spec = folder_spec(str(root) + "?test=0")
     third = third_spec.load(None, "train", False)
-    assert len(calls) == 40 and third.images[3, :, 0, 0].tolist() == [7, 7, 7]
+    row = _rows(*(f"{c}/{i:03d}.png" for c in "ab" for i in range(10)))[3]  # where a/003.png lands
+    assert len(calls) == 40 and third.images[row, :, 0, 0].tolist() == [7, 7, 7]
     assert third_spec.content_key and third_spec.content_key != key_before  # caches keyed by it (reference statistics) go stale too
     folder_module._MEMORY.clear()
     folder_spec(str(root) + "?test=0&background=black")  # other options, another entry
@@ -357,7 +374,8 @@ def test_the_registry_builds_folder_specs_and_a_flat_folder_trains_dcgan(tmp_pat
     spec = get_registry().dataset(f"folder:{root}?test=0")
     assert spec.image_shape == (1, 28, 28) and spec.num_classes == 0
     data = spec.load(None, "train", False)
-    assert data.images.shape == (10, 1, 28, 28) and data.labels is None and data.images[3].float().mean().item() == 30
+    row = _rows(*(f"img{i:02d}.png" for i in range(10)))[3]
+    assert data.images.shape == (10, 1, 28, 28) and data.labels is None and data.images[row].float().mean().item() == 30
     assert data.resized(16).images.shape == (10, 1, 16, 16)
     result = CliRunner().invoke(app, ["train", "dcgan", "--data", f"folder:{root}", "--out", str(tmp_path / "run"), *TINY])
     assert result.exit_code == 0, result.output
