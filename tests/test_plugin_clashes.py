@@ -226,6 +226,11 @@ def test_the_cli_shows_both_owners_and_a_clashing_part_trains_under_its_qualifie
     assert shown.returncode == 0, shown.stderr
     text = " ".join(shown.stdout.split())
     assert "which ganzoo:mode-seeking (plugin 'losses') registered too" in text and "loss new-zoo:hinge replaces ganzoo:hinge" in text
+    check = _ganzoo(site, "plugins", "check", "old-zoo")  # the kit checks old-zoo's own entries, shadowed ones by DIST:NAME
+    losses = [line for line in check.stdout.splitlines() if line.startswith("│ loss ")]
+    assert losses and not any("FAIL" in line for line in losses), check.stdout + check.stderr
+    assert any("│ old-zoo:mode-seeking " in line for line in losses) and any("│ old-zoo:lecam " in line for line in losses)
+    assert "old-zoo:mode-seeking" in check.stdout and "which ganzoo:mode-seeking (plugin 'losses') registered too" in " ".join(check.stdout.split())
     listing = _ganzoo(site, "list", "losses").stdout
     assert "old-zoo:mode-seeking" in listing and "old-zoo:lecam" in listing and " bcr " in listing
 

@@ -179,6 +179,10 @@ def plugins_check(
     for info in broken:
         table.add_row("plugin", info.name, "loads and registers", f"[red]FAIL[/] {escape(info.error)}")
         failures += 1
+    for info in registry.plugins:  # a clash costs names, not the plugin: shown, not counted as a failure
+        if name in (info.name, info.distribution) and info.ok:
+            for note in [*info.clashes, *info.replaced]:
+                table.add_row("plugin", info.name, "names", f"[yellow]{escape(note)}[/]")
     for kind, entry in cases:
         options = chosen[(kind, entry)]
         label = entry + (" (" + ", ".join(f"{k}={v!r}" for k, v in options.items()) + ")" if options else "")
