@@ -20,7 +20,8 @@ The images are ordered by the same SHA-256 (:func:`file_order`), so classes are 
 
 The decoded set is cached as one safetensors file in :func:`cache_dir`, keyed by a digest of the files'
 relative paths, sizes and modification times and of the options: a second load reads the cache
-instead of the images, and changing, adding or removing a file makes a new entry.
+instead of the images, and changing, adding or removing a file makes a new entry, which replaces
+the entry of the same folder and options.
 """
 
 from __future__ import annotations
@@ -305,8 +306,22 @@ def decode_folder(listing: Listing, options: FolderOptions) -> Decoded:
 # ---------------------------------------------------------------- the cache
 
 
-def _cache_file(listing: Listing) -> Path:
-    return cache_dir() / f"{listing.key}.safetensors"
+def _source(listing: Listing, options: FolderOptions) -> str:
+    """The part of a cache file's name that names the folder and options (not their content)."""
+    where = json.dumps({"folder": str(listing.folder.resolve()), "options": asdict(options)}, sort_keys=True)
+    return hashlib.sha256(where.encode()).hexdigest()[:12]
+
+
+def _cache_file(listing: Listing, options: FolderOptions) -> Path:
+    return cache_dir() / f"{_source(listing, options)}-{listing.key}.safetensors"
+
+
+def _forget_older(path: Path) -> None:
+    """Delete the entries of the same folder and options that ``path`` replaces (their files have changed)."""
+    source = path.name.split("-", 1)[0]
+    for old in path.parent.glob(f"{source}-*.safetensors"):
+        if old != path:
+            old.unlink(missing_ok=True)
 
 
 def _read_cache(path: Path) -> Decoded | None:
@@ -326,7 +341,7 @@ def _read_cache(path: Path) -> Decoded | None:
         return None
 
 
-def _write_cache(path: Path, decoded: Decoded) -> None:
+def _write_cache(path: Path, decoded: Decoded) -> bool:
     from safetensors.torch import save_file
 
     tensors = {"images": decoded.images.contiguous(), "test": decoded.test.to(torch.uint8)}
@@ -337,6 +352,8 @@ def _write_cache(path: Path, decoded: Decoded) -> None:
         write_atomically(path, lambda tmp: save_file(tensors, str(tmp), metadata=meta), "the decoded image folder's cache")
     except (StorageError, OSError) as error:  # a read-only or full cache never stops a run: it only makes the next one slower
         warnings.warn(f"Could not cache the decoded folder: {error}", GanzooWarning, stacklevel=2)
+        return False
+    return True
 
 
 _MEMORY: dict[str, Decoded] = {}  # the last folder decoded in this process (a run asks for its spec several times)
@@ -347,12 +364,12 @@ def load_decoded(listing: Listing, options: FolderOptions) -> Decoded:
     if listing.key in _MEMORY:
         return _MEMORY[listing.key]
     use_cache = options.cache and os.environ.get(CACHE_ENV, "1") != "0"
-    path = _cache_file(listing)
+    path = _cache_file(listing, options)
     decoded = _read_cache(path) if use_cache and path.is_file() else None
     if decoded is None:
         decoded = decode_folder(listing, options)
-        if use_cache:
-            _write_cache(path, decoded)
+        if use_cache and _write_cache(path, decoded):
+            _forget_older(path)
     _MEMORY.clear()
     _MEMORY[listing.key] = decoded
     return decoded

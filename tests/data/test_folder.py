@@ -326,8 +326,9 @@ def test_a_second_load_reads_the_cache_and_a_changed_file_invalidates_it(tmp_pat
     assert len(calls) == 40 and third.images[row, :, 0, 0].tolist() == [7, 7, 7]
     assert third_spec.content_key and third_spec.content_key != key_before  # caches keyed by it (reference statistics) go stale too
     folder_module._MEMORY.clear()
-    folder_spec(str(root) + "?test=0&background=black")  # other options, another entry
-    assert len(calls) == 60 and len(list(folder_module.cache_dir().glob("*.safetensors"))) == 3
+    assert list(folder_module.cache_dir().glob("*.safetensors")) != entries and len(list(folder_module.cache_dir().glob("*.safetensors"))) == 1  # replaced
+    folder_spec(str(root) + "?test=0&background=black")  # other options, another entry beside it
+    assert len(calls) == 60 and len(list(folder_module.cache_dir().glob("*.safetensors"))) == 2
 
 
 def test_a_broken_cache_entry_is_decoded_again_and_cache_0_writes_nothing(tmp_path, monkeypatch):
