@@ -45,9 +45,19 @@ def _label_variants(conditional: bool | None) -> list[int]:
     return {True: [NUM_CLASSES], False: [0], None: [0, NUM_CLASSES]}[conditional]
 
 
-def _variants(conditional: bool | None):
-    """(shape, num_classes, tag) of every build a part is checked in."""
-    for shape in SHAPES:
+def _shapes(supports: Callable | None) -> list[tuple[int, int, int]]:
+    """The shapes of :data:`SHAPES` a part declares it builds (``PartSpec.supports``); for a part that builds none of
+    them but declares square sides (:class:`ganzoo.sizes.SquareSides`), its smallest side in 1 and 3 channels."""
+    shapes = [shape for shape in SHAPES if supports is None or supports(shape) is None]
+    if not shapes and callable(getattr(supports, "working_sides", None)) and supports.working_sides():
+        side = min(supports.working_sides())
+        shapes = [shape for shape in ((1, side, side), (3, side, side)) if supports(shape) is None]
+    return shapes
+
+
+def _variants(conditional: bool | None, supports: Callable | None = None):
+    """(shape, num_classes, tag) of every build a part is checked in: the shapes it declares it builds."""
+    for shape in _shapes(supports):
         for classes in _label_variants(conditional):
             yield shape, classes, f"{'x'.join(map(str, shape))}, {classes} classes"
 

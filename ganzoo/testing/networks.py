@@ -7,14 +7,20 @@ from torch import nn
 
 from ganzoo.discovery import get_registry
 from ganzoo.registry import Registry
-from ganzoo.testing.common import BATCH, CheckResult, _check_all, _labels, _round_trip, _variants
+from ganzoo.testing.common import BATCH, SHAPES, CheckResult, _check_all, _labels, _round_trip, _variants
+
+
+def _no_shape(spec) -> tuple[str, object]:
+    """The failing check of a part whose declared sizes (``supports``) leave the kit nothing to build."""
+    shapes = ", ".join("x".join(map(str, s)) for s in SHAPES)
+    return ("declared sizes", lambda: f"its supports refuses every shape the kit builds ({shapes}); declare one of them, or a ganzoo.sizes.SquareSides")
 
 
 def check_generator(name: str, registry: Registry | None = None) -> list[CheckResult]:
     """Check a registered generator against the Generator contract."""
     spec = (registry or get_registry()).generator(name)
     checks = []
-    for shape, classes, tag in _variants(spec.conditional):
+    for shape, classes, tag in _variants(spec.conditional, spec.supports):
         build = lambda shape=shape, classes=classes: spec.factory(latent_dim=16, image_shape=shape, num_classes=classes)  # noqa: E731
 
         def contract(build=build, shape=shape, classes=classes):
@@ -45,7 +51,7 @@ def check_generator(name: str, registry: Registry | None = None) -> list[CheckRe
             return _round_trip(G, lambda m: m(torch.ones(2, 16), _labels(classes, 2)), build)
 
         checks.append((f"contract ({tag})", contract))
-    return _check_all("generator", name, checks)
+    return _check_all("generator", name, checks or [_no_shape(spec)])
 
 
 def check_discriminator(name: str, registry: Registry | None = None) -> list[CheckResult]:
@@ -57,7 +63,7 @@ def check_discriminator(name: str, registry: Registry | None = None) -> list[Che
     multiple = batch_multiple(spec, {})
     batch = multiple * -(-BATCH // multiple)
     checks = []
-    for shape, classes, tag in _variants(spec.conditional):
+    for shape, classes, tag in _variants(spec.conditional, spec.supports):
         build = lambda shape=shape, classes=classes: spec.factory(image_shape=shape, num_classes=classes)  # noqa: E731
 
         def contract(build=build, shape=shape, classes=classes):
@@ -84,4 +90,4 @@ def check_discriminator(name: str, registry: Registry | None = None) -> list[Che
             return _round_trip(D, lambda m: m(probe, _labels(classes, batch)), build)
 
         checks.append((f"contract ({tag})", contract))
-    return _check_all("discriminator", name, checks)
+    return _check_all("discriminator", name, checks or [_no_shape(spec)])

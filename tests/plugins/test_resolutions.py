@@ -12,6 +12,7 @@ from ganzoo.cli import app
 from ganzoo.data.dataset import DatasetSpec, ImageDataset
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
+from ganzoo.protocols import PartSpec
 from ganzoo.sizes import SquareSides
 from ganzoo.train.config import resolve_config
 from ganzoo.train.part_options import part_options
@@ -246,3 +247,28 @@ def test_a_recipe_file_keeps_its_bases_table_less_what_it_states(tmp_path):
     config = resolve_config(_colour_registry((3, 64, 64)), "colour", recipe)
     assert (config.generator, config.generator_options, config.batch_size) == ("dcgan", {}, 32)  # the table's G; the file's batch
     assert (config.discriminator, config.discriminator_options) == ("infogan", {"width": 16, "hidden": 512})  # the file's D
+
+
+class _Only64Generator(nn.Module):
+    """A third-party generator that builds 64 px only, and says so."""
+
+    def __init__(self, latent_dim, image_shape, num_classes=0):
+        super().__init__()
+        SquareSides(sides=(64,)).plan(image_shape)  # raises for any other shape
+        self.latent_dim, self.image_shape, self.num_classes = latent_dim, tuple(image_shape), num_classes
+        self.net = nn.Linear(latent_dim, int(torch.tensor(image_shape).prod()))
+
+    def forward(self, z, labels=None):
+        return torch.tanh(self.net(z)).view(len(z), *self.image_shape)
+
+
+def test_the_kit_checks_a_part_at_the_sizes_it_declares():
+    from ganzoo.testing import check_generator
+
+    registry = REGISTRY.copy()
+    registry.add("generator", PartSpec("only-64", _Only64Generator, supports=SquareSides(sides=(64,))), plugin="tests")
+    results = check_generator("only-64", registry)
+    assert [r.check for r in results] == ["contract (1x64x64, 0 classes)", "contract (3x64x64, 0 classes)"] and all(r.ok for r in results)
+    registry.add("generator", PartSpec("refuses-all", _Only64Generator, supports=lambda shape: "never"), plugin="tests")
+    (refused,) = check_generator("refuses-all", registry)
+    assert refused.check == "declared sizes" and not refused.ok and "refuses every shape the kit builds (1x32x32, 3x32x32)" in refused.detail
