@@ -414,10 +414,7 @@ FOLDER = DatasetSpec(
     name="folder",
     load=_needs_a_path,
     image_shape=(0, 0, 0),
-    description=(
-        "any folder of images, as folder:PATH[?options]; class sub-folders are its labels (ImageFolder's layout); "
-        "10 % of the files, chosen by a hash of their names, are the test split; options: " + ", ".join(f"{k}={v[0]}" for k, v in OPTIONS.items())
-    ),
+    description="your folder of images, as folder:PATH[?options]: class sub-folders are the labels, about 10 % of the files are the test split (options and rules: docs, Datasets)",
     parametrize=folder_spec,
 )
 
