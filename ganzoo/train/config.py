@@ -192,6 +192,11 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
             f"This run is conditional (class labels are fed to the networks) but dataset {config.dataset!r} has no labels. "
             "Choose a labelled dataset or an unconditional recipe.",
         )
+        _check(
+            data.num_classes != 1,
+            f"This run is conditional but dataset {config.dataset!r} has one class only (e.g. a folder with one sub-folder): "
+            "a conditional run needs two classes or more. Add a sub-folder per class, or choose an unconditional recipe.",
+        )
     for kind, spec, where in checked:
         if spec.conditional is True and not config.conditional:
             raise ConfigError(f"The {kind} {spec.name!r}{where} needs class labels, but this run is unconditional. Use a conditional recipe or add --conditional.")
