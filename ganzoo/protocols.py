@@ -261,8 +261,12 @@ class Recipe:
             unknown = sorted(set(row) - allowed) if isinstance(row, dict) else ["(not a table)"]
             if unknown or not str(side).isdigit():
                 raise ValueError(
-                    f"recipe {self.name!r}: by_resolution maps an image side to recipe fields; side {side!r} has {', '.join(unknown) or 'no fields'}"
+                    f"recipe {self.name!r}: by_resolution maps image sides (whole numbers) to recipe fields "
+                    f"({', '.join(sorted(allowed))}); got side {side!r} with {', '.join(unknown) or 'fields'}"
                 )
+        # one form however the table was written or read back from JSON: int sides, tuples for lists (betas)
+        table = {int(side): {k: tuple(v) if isinstance(v, list) else v for k, v in row.items()} for side, row in self.by_resolution.items()}
+        object.__setattr__(self, "by_resolution", table)
 
     @classmethod
     def default_fields(cls) -> list[str]:
