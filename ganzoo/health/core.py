@@ -24,9 +24,10 @@ class Probe:
     """What a signal measures at a health check; tensors on the run's device, computed once per check.
 
     ``real`` is a fixed batch of training images (drawn once per run), ``fake`` the training
-    generator's images of the run's fixed latents (those of the sample grids), ``sample`` the
-    sampling generator's (the EMA one when there is one; else ``fake``), ``d_real`` and
-    ``d_fake`` D's raw scores of both. ``G`` and ``D`` still hold the gradients of the last step.
+    generator's images of the run's fixed latents (those of the sample grids) as it trains,
+    ``sample`` the sampling generator's (the EMA one when there is one) in eval mode, as the grids
+    show them, ``d_real`` and ``d_fake`` D's raw scores of ``real`` and ``fake`` in train mode.
+    ``G`` and ``D`` still hold the gradients of the last step.
     """
 
     step: int

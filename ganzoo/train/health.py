@@ -4,9 +4,10 @@
 :class:`~ganzoo.health.Probe` (a fixed real batch drawn once, the run's fixed latents of the
 sample grids, D's scores of both, the gradients the last step left), and returns the registered
 signals' numbers, which the trainer logs as ``{"step": N, "health": {...}}``. Off those steps it
-does nothing: no forward pass, no synchronisation. The probe runs the networks in eval mode
-(BatchNorm statistics untouched) with torch's random state forked, so a run trains exactly the
-same with or without it.
+does nothing: no forward pass, no synchronisation. D scores the probe as it trains (train mode:
+BatchNorm on batch statistics, real and fake in separate calls) with every buffer put back
+afterwards, the diversity sample is drawn in eval mode as the sample grids are, and torch's random
+state is forked: a run trains exactly the same with or without the probe.
 
 It also watches every record the run appends (:attr:`RunRecords.observers`) with the registered
 rules; an alert is printed in the progress output, appended to ``metrics.jsonl`` as an
@@ -28,6 +29,20 @@ from ganzoo.train.config import TrainConfig
 
 PROBE_SIZE = 64  # real images in the probe batch
 PROBE_SEED_OFFSET = 5  # the probe batch is drawn with --seed + 5, apart from the training streams
+
+
+@contextlib.contextmanager
+def _buffers_kept(*modules: torch.nn.Module):
+    """Run modules as they train (BatchNorm on batch statistics, spectral norm's power iteration)
+    and put every buffer back afterwards: the running statistics and power-iteration vectors stay
+    those of the training."""
+    saved = [(buffer, buffer.detach().clone()) for m in modules for buffer in m.buffers()]
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            for buffer, value in saved:
+                buffer.copy_(value)
 
 
 @contextlib.contextmanager
@@ -95,9 +110,11 @@ class HealthMonitor:
         real, real_labels = self._real_batch(gan)
         z, z_labels = trainer.fixed_z, trainer.fixed_labels
         devices = [gan.device] if gan.device.type == "cuda" else []
-        sampler = gan.sampling_generator
-        with torch.no_grad(), torch.random.fork_rng(devices=devices), _evaluating(gan.G, gan.D, sampler):
-            fake = gan.G(z, z_labels)
-            sample = sampler(z, z_labels) if sampler is not gan.G else fake
-            d_real, d_fake = gan.D(real, real_labels), gan.D(fake, z_labels)
+        with torch.no_grad(), torch.random.fork_rng(devices=devices):
+            with _buffers_kept(gan.G, gan.D):  # D's scores as the training sees them: train mode, real and fake apart
+                fake = gan.G(z, z_labels)
+                d_real, d_fake = gan.D(real, real_labels), gan.D(fake, z_labels)
+            sampler = gan.sampling_generator
+            with _evaluating(sampler):  # the samples as the grids show them
+                sample = sampler(z, z_labels)
         return Probe(step, gan.G, gan.D, real, fake, sample, d_real, d_fake)
