@@ -14,6 +14,8 @@ Rules (each raises an alert when an episode starts and when it is over; health c
 step 100 are logged, not judged, since the networks are still near their initialisation):
 
 * ``collapse``: diversity below 0.35 at 2 consecutive checks;
+* ``coverage``: at an evaluation (``--eval-every``), the modes or classes the domain extractor finds
+  fall below half of the best an earlier evaluation found;
 * ``loss-explosion``: ``loss_d`` or ``loss_g`` above 10x its median so far (and above 1) at 2
   consecutive log records;
 * ``grad-explosion``: a gradient norm above 10x its median so far, at 2 consecutive checks;
@@ -37,6 +39,7 @@ EXPLOSION_FACTOR = 10.0
 WARMUP_STEPS = 100  # health checks before this step are logged but not judged: the networks are still at their init
 SATURATION_AUC = 0.995
 OVERFIT_RT = 0.9
+COVERAGE_FALL = 0.5  # coverage below half of the run's best so far
 
 
 # -- signals -----------------------------------------------------------------------------------
@@ -110,6 +113,34 @@ class CollapseRule(_HealthValueRule):
 
     def message(self, value, history):
         return f"sample diversity {value:.2f} of the real data's (below {COLLAPSE_BELOW}): the generator draws few distinct images."
+
+
+class CoverageRule(SustainedRule):
+    """At eval steps (``--eval-every``): the modes (Stacked-MNIST) or classes the domain extractor finds
+    fall below half of the best an earlier evaluation of the run found."""
+
+    name, kind, patience = "coverage", "collapse", 1
+    remedy = "--discriminator pacgan (packing), the wgan-gp recipe, or a lower --lr-g; see the Mode collapse page."
+    keys = ("modes", "classes_covered")
+
+    def value(self, record):
+        metrics = record.get("eval")
+        if not isinstance(metrics, Mapping):
+            return None
+        for key in self.keys:
+            if _number(metrics.get(key)) is not None:
+                self.key = key
+                return _number(metrics[key])
+        return None
+
+    def bad(self, value, history):
+        return bool(history) and value < COVERAGE_FALL * max(history)
+
+    def good(self, value, history):
+        return value >= 0.8 * max(history)
+
+    def message(self, value, history):
+        return f"the evaluation finds {value:.0f} {self.key.replace('_', ' ')}, down from {max(history):.0f} at an earlier one."
 
 
 class GradExplosionRule:
@@ -216,6 +247,8 @@ def ganzoo_register(registry):
     registry.add_health("diversity", DiversitySignal, role="signal", keys=("diversity",),
                         description="mean pairwise distance of the fixed-latent samples over the fixed real batch's")  # fmt: skip
     registry.add_health("collapse", CollapseRule, keys=("diversity",), description=f"collapse: diversity below {COLLAPSE_BELOW} at 2 checks in a row")
+    registry.add_health("coverage", CoverageRule, keys=("eval/modes", "eval/classes_covered"),
+                        description="collapse: the modes or classes an evaluation finds fall below half of the run's best so far")  # fmt: skip
     registry.add_health("loss-explosion", LossExplosionRule, keys=("loss_d", "loss_g"),
                         description="divergence: a loss above 10x its median so far at 2 log records in a row")  # fmt: skip
     registry.add_health("grad-explosion", GradExplosionRule, keys=("grad_norm_g", "grad_norm_d"),

@@ -80,6 +80,15 @@ def test_a_saturated_and_an_overfitting_discriminator():
     assert found == {"d-saturation": ("divergence", 2500), "d-overfit": ("overfitting", 1500)}
 
 
+def test_coverage_falling_at_an_evaluation_is_a_collapse():
+    modes = {1000: 700, 2000: 820, 3000: 300, 4000: 750}
+    records = stream() + [{"step": s, "eval": {"modes": m, "kl": 0.5, "fid": 20.0}} for s, m in modes.items()]
+    records.sort(key=lambda r: r["step"])
+    (episode,) = diagnose(records, get_registry())
+    assert (episode.rule, episode.kind, episode.key, episode.start, episode.end) == ("coverage", "collapse", "modes", 3000, 4000)
+    assert "300 modes, down from 820" in episode.message
+
+
 def test_checks_before_the_warm_up_are_not_judged():
     records = [{"step": s, "health": {"diversity": 0.01, "d_auc": 1.0, "r_t": 1.0}} for s in (10, 20, 30, 40, 50)]
     assert replay(records) == []
