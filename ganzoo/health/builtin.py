@@ -7,6 +7,8 @@ Signals (keys under ``"health"`` in ``metrics.jsonl``):
   a fake one: loss-agnostic, 0.5 when D cannot tell, 1 when it separates them perfectly);
 * ``grad-norm``: ``grad_norm_g`` and ``grad_norm_d``, the L2 norms of the gradients the last step
   left on G and D (no extra backward);
+* ``held-out``: ``d_overfit``, how far D's scores of held-out (test-split) real images have moved
+  from the training images' towards the fakes' (0: alike, 1: scored like fakes; loss-agnostic);
 * ``diversity``: the mean pairwise distance of the samples of the fixed latent batch over that of
   the fixed real batch (about 1 for data-like spread, near 0 when G draws one image).
 
@@ -21,8 +23,9 @@ step 100 are logged, not judged, since the networks are still near their initial
 * ``grad-explosion``: a gradient norm above 10x its median so far, at 2 consecutive checks;
 * ``d-saturation``: ``d_auc`` at least 0.995 at 3 consecutive checks (D wins outright; a
   saturating loss then gives G no gradient);
-* ``d-overfit``: ``r_t`` at least 0.9 at 3 consecutive checks (D is sure of every training image,
-  the overfitting heuristic of ADA, Karras et al. 2020, whose target is 0.6).
+* ``d-overfit``: ``d_overfit`` at least 0.5 at 3 consecutive checks (D tells the images it trained
+  on from unseen real ones: Karras et al. 2020, Fig. 1). ``r_t`` is logged, not judged: it is
+  measured at 0, which means nothing to a loss whose scores are not logits (LSGAN targets 0 and 1).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ COLLAPSE_BELOW, COLLAPSE_OVER = 0.35, 0.5
 EXPLOSION_FACTOR = 10.0
 WARMUP_STEPS = 100  # health checks before this step are logged but not judged: the networks are still at their init
 SATURATION_AUC = 0.995
-OVERFIT_RT = 0.9
+OVERFIT_GAP = 0.5  # d_overfit at which D is taken to overfit
 COVERAGE_FALL = 0.5  # coverage below half of the run's best so far
 
 
@@ -55,6 +58,23 @@ class DiscriminatorSignal:
             "r_t": torch.sign(real).mean().item(),
             "d_auc": above.item(),
         }
+
+
+class HeldOutSignal:
+    """``d_overfit``: how far D's scores of held-out real images (the test split) have moved from
+    those of the training images towards the fakes': (mean D(train) - mean D(held out)) /
+    (mean D(train) - mean D(fake)). 0 when D scores unseen reals like the ones it trained on, 1 when
+    like fakes; unchanged by any offset or scale of the scores, so it means the same for every loss.
+    Left out when there is no test split, or when D does not score reals above fakes."""
+
+    def measure(self, probe: Probe) -> dict[str, float]:
+        if probe.d_held_out is None:
+            return {}
+        train, held, fake = (t.detach().float().mean().item() for t in (probe.d_real, probe.d_held_out, probe.d_fake))
+        gap = train - fake
+        if not gap > 1e-6:
+            return {}
+        return {"d_overfit": (train - held) / gap}
 
 
 def _grad_norm(module: torch.nn.Module) -> float:
@@ -224,17 +244,18 @@ class SaturationRule(_HealthValueRule):
 
 
 class OverfitRule(_HealthValueRule):
-    name, kind, key, patience = "d-overfit", "overfitting", "r_t", 3
+    name, kind, key, patience = "d-overfit", "overfitting", "d_overfit", 3
     remedy = "--augment ada or --augment diffaugment, more training images (--limit), or --loss bce+r1."
 
     def bad(self, value, history):
-        return value >= OVERFIT_RT
+        return value >= OVERFIT_GAP
 
     def good(self, value, history):
-        return value < 0.8
+        return value < 0.3
 
     def message(self, value, history):
-        return f"r_t {value:.2f} (ADA's target 0.6): D is sure of every training image, a sign that it memorises them."
+        return (f"D scores held-out real images {value:.0%} of the way from the training images towards the fakes: "
+                "it has learnt the training images rather than what real images look like.")  # fmt: skip
 
 
 @hookimpl
@@ -244,6 +265,8 @@ def ganzoo_register(registry):
                         description="D's accuracy on real and fake, ADA's sign gap r_t, the real-over-fake AUC of D's scores")  # fmt: skip
     registry.add_health("grad-norm", GradNormSignal, role="signal", keys=("grad_norm_g", "grad_norm_d"),
                         description="L2 norms of the gradients the last step left on G and D")  # fmt: skip
+    registry.add_health("held-out", HeldOutSignal, role="signal", keys=("d_overfit",),
+                        description="how far D's scores of held-out (test-split) reals moved from the training reals' towards the fakes'")  # fmt: skip
     registry.add_health("diversity", DiversitySignal, role="signal", keys=("diversity",),
                         description="mean pairwise distance of the fixed-latent samples over the fixed real batch's")  # fmt: skip
     registry.add_health("collapse", CollapseRule, keys=("diversity",), description=f"collapse: diversity below {COLLAPSE_BELOW} at 2 checks in a row")
@@ -254,4 +277,4 @@ def ganzoo_register(registry):
     registry.add_health("grad-explosion", GradExplosionRule, keys=("grad_norm_g", "grad_norm_d"),
                         description="divergence: a gradient norm above 10x its median so far at 2 checks in a row")  # fmt: skip
     registry.add_health("d-saturation", SaturationRule, keys=("d_auc",), description=f"divergence: D's AUC at least {SATURATION_AUC} at 3 checks in a row")
-    registry.add_health("d-overfit", OverfitRule, keys=("r_t",), description=f"D overfits: r_t at least {OVERFIT_RT} at 3 checks in a row")
+    registry.add_health("d-overfit", OverfitRule, keys=("d_overfit",), description=f"D overfits: d_overfit at least {OVERFIT_GAP} at 3 checks in a row")

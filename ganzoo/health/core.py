@@ -27,7 +27,9 @@ class Probe:
     generator's images of the run's fixed latents (those of the sample grids) as it trains,
     ``sample`` the sampling generator's (the EMA one when there is one) in eval mode, as the grids
     show them, ``d_real`` and ``d_fake`` D's raw scores of ``real`` and ``fake`` in train mode.
-    ``G`` and ``D`` still hold the gradients of the last step.
+    ``G`` and ``D`` still hold the gradients of the last step. ``held_out`` is a fixed batch of the
+    dataset's test split, which D never trained on, and ``d_held_out`` D's scores of it (both None
+    when the dataset has no test split here).
     """
 
     step: int
@@ -38,6 +40,8 @@ class Probe:
     sample: torch.Tensor
     d_real: torch.Tensor
     d_fake: torch.Tensor
+    held_out: torch.Tensor | None = None
+    d_held_out: torch.Tensor | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from typing import Any
 import torch
 
 from ganzoo.data.batcher import to_unit_range
+from ganzoo.data.prepare import prepare_data
+from ganzoo.errors import GanzooError
 from ganzoo.health import HEALTH_KEY, Alert, Probe, RuleBook, build_rules, build_signals, measure
 from ganzoo.registry import Registry
 from ganzoo.train.config import TrainConfig
@@ -68,6 +70,7 @@ class HealthMonitor:
         self.alerts: list[Alert] = []  # raised in this session (a resumed run's earlier ones are in metrics.jsonl)
         self._trainer = None
         self._real: tuple[torch.Tensor, torch.Tensor | None] | None = None
+        self._held_out: tuple[torch.Tensor, torch.Tensor | None] | None | bool = None  # False: no test split here
 
     # -- the rules, live ---------------------------------------------------------------------
     def _attach(self, trainer) -> None:
@@ -104,17 +107,35 @@ class HealthMonitor:
             self._real = (to_unit_range(images[order]), labels[order] if labels is not None else None)
         return self._real
 
+    def _held_out_batch(self, trainer) -> tuple[torch.Tensor, torch.Tensor | None] | None:
+        """A fixed batch of the test split, prepared as the training data is (None when there is none here)."""
+        if self._held_out is None:
+            self._held_out = False
+            config = trainer.config
+            if "test" in trainer.registry.dataset(config.dataset).splits:
+                try:
+                    dataset, _ = prepare_data(config, trainer.registry, "test", download=False)
+                except (GanzooError, OSError):  # not on disk: the overfitting signal is left out
+                    dataset = None
+                if dataset is not None and len(dataset.images):
+                    order = torch.randperm(len(dataset.images), generator=torch.Generator().manual_seed(self.seed + 1))[:PROBE_SIZE]
+                    labels = dataset.labels[order].to(trainer.gan.device) if dataset.labels is not None else None
+                    self._held_out = (to_unit_range(dataset.images[order].to(trainer.gan.device)), labels)
+        return self._held_out or None
+
     def probe(self, trainer, step: int) -> Probe:
         """The probe of the current step: fixed reals, the fixed latents' images, D's scores of both."""
         gan = trainer.gan
         real, real_labels = self._real_batch(gan)
+        held_out = self._held_out_batch(trainer)
         z, z_labels = trainer.fixed_z, trainer.fixed_labels
         devices = [gan.device] if gan.device.type == "cuda" else []
         with torch.no_grad(), torch.random.fork_rng(devices=devices):
             with _buffers_kept(gan.G, gan.D):  # D's scores as the training sees them: train mode, real and fake apart
                 fake = gan.G(z, z_labels)
                 d_real, d_fake = gan.D(real, real_labels), gan.D(fake, z_labels)
+                d_held_out = gan.D(*held_out) if held_out is not None else None
             sampler = gan.sampling_generator
             with _evaluating(sampler):  # the samples as the grids show them
                 sample = sampler(z, z_labels)
-        return Probe(step, gan.G, gan.D, real, fake, sample, d_real, d_fake)
+        return Probe(step, gan.G, gan.D, real, fake, sample, d_real, d_fake, held_out[0] if held_out else None, d_held_out)

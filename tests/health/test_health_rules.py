@@ -17,7 +17,7 @@ EVERY = 250  # health checks
 LOG = 50  # loss records
 
 
-def stream(steps=4000, *, seed=0, diversity=lambda s: 0.7, grad_d=lambda s: 3.0, loss_d=lambda s: 1.2, auc=lambda s: 0.85, r_t=lambda s: 0.3):
+def stream(steps=4000, *, seed=0, diversity=lambda s: 0.7, grad_d=lambda s: 3.0, loss_d=lambda s: 1.2, auc=lambda s: 0.85, overfit=lambda s: 0.05):
     """Records as a run writes them: losses every LOG steps, health signals every EVERY steps, with noise."""
     rng = random.Random(seed)
     noisy = lambda v, rel=0.15: v * (1 + rel * rng.uniform(-1, 1))  # noqa: E731
@@ -26,7 +26,7 @@ def stream(steps=4000, *, seed=0, diversity=lambda s: 0.7, grad_d=lambda s: 3.0,
         records.append({"step": step, "loss_d": noisy(loss_d(step)), "loss_g": noisy(0.9), "images_per_s": 2000.0})
         if step % EVERY == 0:
             health = {
-                "d_acc_real": noisy(0.7), "d_acc_fake": noisy(0.7), "r_t": min(1.0, noisy(r_t(step), 0.02)), "d_auc": min(1.0, noisy(auc(step), 0.002)),
+                "d_acc_real": noisy(0.7), "d_acc_fake": noisy(0.7), "r_t": noisy(0.3), "d_overfit": noisy(overfit(step), 0.05), "d_auc": min(1.0, noisy(auc(step), 0.002)),
                 "diversity": noisy(diversity(step), 0.1), "grad_norm_g": noisy(1.4), "grad_norm_d": noisy(grad_d(step)),
             }  # fmt: skip
             records.append({"step": step, "health": health})
@@ -75,7 +75,7 @@ def test_a_nan_loss_counts_as_an_explosion():
 
 
 def test_a_saturated_and_an_overfitting_discriminator():
-    records = stream(auc=lambda s: 0.85 if s < 2000 else 0.9995, r_t=lambda s: 0.3 if s < 1000 else 0.97)
+    records = stream(auc=lambda s: 0.85 if s < 2000 else 0.9995, overfit=lambda s: 0.05 if s < 1000 else 0.8)
     found = {e.rule: (e.kind, e.start) for e in diagnose(records, get_registry())}
     assert found == {"d-saturation": ("divergence", 2500), "d-overfit": ("overfitting", 1500)}
 
@@ -90,7 +90,7 @@ def test_coverage_falling_at_an_evaluation_is_a_collapse():
 
 
 def test_checks_before_the_warm_up_are_not_judged():
-    records = [{"step": s, "health": {"diversity": 0.01, "d_auc": 1.0, "r_t": 1.0}} for s in (10, 20, 30, 40, 50)]
+    records = [{"step": s, "health": {"diversity": 0.01, "d_auc": 1.0, "d_overfit": 1.0}} for s in (10, 20, 30, 40, 50)]
     assert replay(records) == []
 
 

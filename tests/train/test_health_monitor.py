@@ -18,7 +18,7 @@ from ganzoo.hookspecs import hookimpl
 from ganzoo.loggers.base import Logger
 from ganzoo.train import Trainer, resolve_config
 
-SIGNALS = {"d_acc_real", "d_acc_fake", "r_t", "d_auc", "grad_norm_g", "grad_norm_d", "diversity"}
+SIGNALS = {"d_acc_real", "d_acc_fake", "r_t", "d_auc", "grad_norm_g", "grad_norm_d", "diversity"}  # and d_overfit when D scores reals above fakes
 
 
 def _records(run):
@@ -33,10 +33,12 @@ def test_a_short_run_logs_the_signals_every_k_steps_and_trains_the_same_without_
     assert [r["step"] for r in health] == [2, 4, 6]
     for record in health:
         values = record["health"]
-        assert set(values) == SIGNALS
+        assert SIGNALS <= set(values) <= SIGNALS | {"d_overfit"}
         assert all(0 <= values[k] <= 1 for k in ("d_acc_real", "d_acc_fake", "d_auc")) and -1 <= values["r_t"] <= 1
         assert values["grad_norm_g"] > 0 and values["grad_norm_d"] > 0 and values["diversity"] > 0
     assert any("health/d_auc" in metrics for _, metrics in received), "the trackers get the signals"
+    overfit = [r["health"]["d_overfit"] for r in health if "d_overfit" in r["health"]]  # MNIST's test split, held out
+    assert overfit and all(abs(v) < 100 for v in overfit)
 
     off = resolve_config(registry, "mnist", "vanilla", health_every=0, **tiny)
     Trainer(off, tmp_path / "off", registry=registry, progress=False).fit()
