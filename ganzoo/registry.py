@@ -44,8 +44,9 @@ KINDS: dict[str, str] = {
     "pretrained": "pretrained",
     "health": "health",
 }
-_PARTS = ("generator", "discriminator", "loss", "augmentation")
-_EXPECTED_TYPES = {**{part: PartSpec for part in _PARTS}, "recipe": Recipe, "dataset": DatasetSpec, "logger": LoggerSpec, "pretrained": PretrainedSpec, "health": HealthSpec}
+#: The kinds built from a factory with options (the run's three parts and its augmentation).
+PART_KINDS = ("generator", "discriminator", "loss", "augmentation")
+_EXPECTED_TYPES = {**{part: PartSpec for part in PART_KINDS}, "recipe": Recipe, "dataset": DatasetSpec, "logger": LoggerSpec, "pretrained": PretrainedSpec, "health": HealthSpec}
 _NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 #: The distribution of the built-ins: first in the precedence of short names.
 CORE_DISTRIBUTION = "ganzoo"
@@ -185,9 +186,9 @@ class Registry:
         name = value.name
         if not isinstance(name, str) or not _NAME_PATTERN.match(name):
             raise PluginError(f"Plugin {plugin!r} registered a {kind} named {name!r}; names are lowercase letters, digits, '-', '_' and '.', starting with a letter or digit.")
-        if kind in (*_PARTS, "logger", "health") and not callable(value.factory):
+        if kind in (*PART_KINDS, "logger", "health") and not callable(value.factory):
             raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose factory is not callable.")
-        if kind in _PARTS:
+        if kind in PART_KINDS:
             unknown = [need for need in value.needs if need not in NEEDS]
             if isinstance(value.needs, str) or unknown:
                 raise PluginError(
@@ -197,8 +198,8 @@ class Registry:
             for hook in ("batch_multiple", "check_options", "supports"):
                 if getattr(value, hook) is not None and not callable(getattr(value, hook)):
                     raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} whose {hook} is not callable.")
-            if value.wraps is not None and value.wraps not in _PARTS:
-                raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} with wraps={value.wraps!r}; it wraps one of: {', '.join(_PARTS)}.")
+            if value.wraps is not None and value.wraps not in PART_KINDS:
+                raise PluginError(f"Plugin {plugin!r} registered {kind} {name!r} with wraps={value.wraps!r}; it wraps one of: {', '.join(PART_KINDS)}.")
 
     # -- short names ----------------------------------------------------------------------
     def _candidates(self, kind: str, name: str, active_only: bool = True) -> list[Entry]:
@@ -323,8 +324,8 @@ class Registry:
         PluginError naming the part. A wrapper part (``pacgan``) builds its inner part with it.
         """
         kind = normalize_kind(kind)
-        if kind not in _PARTS:
-            raise ConfigError(f"build_part builds a {', '.join(_PARTS)}; got {kind!r}.")
+        if kind not in PART_KINDS:
+            raise ConfigError(f"build_part builds a {', '.join(PART_KINDS)}; got {kind!r}.")
         spec = self.get(kind, name)
         try:
             return spec.factory(**arguments)

@@ -6,6 +6,10 @@
 * ``ganzoo.evaluate`` imports nothing from ``ganzoo.train`` (both use ``ganzoo.sampling``).
 * The names of a run directory's files and folders are written in ``ganzoo/base/layout.py``
   only; every other module imports them from there.
+* Every module belongs to one layer of :data:`LAYERS` and imports only from its own layer or the
+  layers below (function-level and ``TYPE_CHECKING`` imports counted: an annotation that names an
+  upper layer is an arrow pointing up too).
+* The CLI imports only the API (``ganzoo``, ``ganzoo.api``), the options and its own console helpers.
 """
 
 from __future__ import annotations
@@ -24,6 +28,25 @@ RUN_DIRS = ("samples", "checkpoints", "trackers")
 ALLOWED = {
     ("ganzoo.evaluate.extractors", "checkpoints"),  # torch hub's cache folder, not a run's
 }
+
+
+#: The layers, bottom first: (name, module prefixes). A module belongs to the layer of its longest
+#: matching prefix; ``ganzoo`` itself (the package's lazy public names) is the API.
+LAYERS = (
+    ("base", ("ganzoo.base", "ganzoo.errors", "ganzoo.lazy", "ganzoo.compat")),
+    ("contracts", ("ganzoo.protocols", "ganzoo.hookspecs", "ganzoo.options", "ganzoo.sizes")),
+    ("registry", ("ganzoo.registry", "ganzoo.combined_loss", "ganzoo.discovery", "ganzoo.catalogue")),
+    ("data", ("ganzoo.data",)),
+    ("parts and metrics", ("ganzoo.augment", "ganzoo.evaluate", "ganzoo.loggers", "ganzoo.sampling", "ganzoo.health")),
+    ("training", ("ganzoo.train",)),
+    ("loading", ("ganzoo.pretrained", "ganzoo.loading")),
+    ("bench", ("ganzoo.bench",)),
+    ("kit", ("ganzoo.testing",)),
+    ("api", ("ganzoo.api", "ganzoo")),
+    ("cli", ("ganzoo.cli", "ganzoo.__main__")),
+)
+#: What a CLI module may import besides ganzoo.cli itself.
+CLI_MAY_IMPORT = ("ganzoo", "ganzoo.api", "ganzoo.options")
 
 
 def _modules() -> dict[str, Path]:
@@ -170,3 +193,57 @@ def test_the_layout_names_every_run_file():
         elif isinstance(node, ast.ImportFrom):
             imported.add((node.module or ".").split(".")[0])
     assert not imported & {"ganzoo", "torch", ""}, "the layout module is light: no torch, no other ganzoo module"
+
+
+def layer_of(module: str) -> int | None:
+    """The index in :data:`LAYERS` of ``module``'s layer (its longest matching prefix), or None."""
+    best = None
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > best[1]):
+                best = (index, len(prefix))
+    return best[0] if best else None
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    """``a [layer] -> b [higher layer]`` for every import in ``graph`` that points up."""
+    found = []
+    for name in sorted(graph):
+        for target in sorted(graph[name]):
+            if layer_of(target) > layer_of(name):
+                found.append(f"{name} [{LAYERS[layer_of(name)][0]}] -> {target} [{LAYERS[layer_of(target)][0]}]")
+    return found
+
+
+def test_every_module_has_a_layer():
+    unplaced = [name for name in MODULES if layer_of(name) is None]
+    assert not unplaced, f"Modules in no layer of LAYERS (add them where they belong): {unplaced}"
+
+
+def test_no_module_imports_a_layer_above_its_own():
+    graph = {name: _imports(name, path, type_checking=True) for name, path in MODULES.items()}
+    found = upward_imports(graph)
+    assert not found, "Imports that point up the layers (bottom first: " + " < ".join(n for n, _ in LAYERS) + "):\n" + "\n".join(found)
+
+
+def test_the_layer_check_catches_an_upward_import():
+    graph = {"ganzoo.registry": {"ganzoo.base.specs"}, "ganzoo.data.folder": {"ganzoo.train.config"}, "ganzoo.cli.app": {"ganzoo.api"}}
+    assert upward_imports(graph) == ["ganzoo.data.folder [data] -> ganzoo.train.config [training]"]
+
+
+def test_the_cli_imports_only_the_api_the_options_and_its_console_helpers():
+    found = []
+    for name, path in MODULES.items():
+        if layer_of(name) == len(LAYERS) - 1:
+            allowed = CLI_MAY_IMPORT + ("ganzoo.cli",)
+            found += [f"{name} -> {m}" for m in sorted(_imports(name, path, type_checking=True)) if not any(m == a or (a != "ganzoo" and m.startswith(a + ".")) for a in allowed)]
+    assert not found, "CLI modules reaching past the API:\n" + "\n".join(found)
+
+
+def test_the_architecture_page_shows_these_layers():
+    """docs/architecture.md's table lists the layers of LAYERS, in order, with their modules."""
+    page = (ROOT.parent / "docs" / "architecture.md").read_text()
+    rows = [line.split("|")[1:3] for line in page.splitlines() if line.startswith("| ") and not line.startswith("| layer")]
+    assert [name.strip() for name, _ in rows] == [name for name, _ in LAYERS]
+    for (_, modules), (_, prefixes) in zip(rows, LAYERS):
+        assert sorted(m.strip(" `") for m in modules.split(",")) == sorted(prefixes)

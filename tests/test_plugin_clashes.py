@@ -176,7 +176,7 @@ def test_one_of_two_same_named_entry_points_is_chosen_by_its_qualified_name(site
 
 
 def test_the_listing_cache_keeps_owners_and_replacements(installed):
-    from ganzoo.cli import catalogue
+    from ganzoo import catalogue
 
     registry, _ = installed
     read = catalogue._decode(json.loads(json.dumps(catalogue._encode(registry))))

@@ -1,12 +1,15 @@
-"""The registry as data: what is installed (:func:`list_entries`) and what a part takes (:func:`list_options`)."""
+"""The registry as data: what is installed (:func:`list_entries`, :func:`catalogue_rows`) and what a part takes (:func:`list_options`)."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
+from ganzoo.catalogue import listing_registry
 from ganzoo.discovery import get_registry
 from ganzoo.errors import ConfigError
+from ganzoo.loggers.spec import missing_modules
+from ganzoo.protocols import Recipe
 from ganzoo.registry import KINDS, Registry, normalize_kind
 from ganzoo.train.part_options import SETTABLE, part_options, part_spec, registry_kind
 
@@ -95,3 +98,53 @@ def describe_resolution_row(recipe: Any, row: dict[str, Any]) -> str:
         f"{', '.join(map(str, row['sides']))} px: {value('generator')} x {value('discriminator')} x {value('loss')}, "
         f"batch {value('batch_size')}, Adam {value('lr_g'):g}/{value('lr_d'):g} ({betas}), {steps} D step{'s' if steps != 1 else ''}"
     )
+
+
+def listing_kinds(kind: str | None, pattern: str | None) -> tuple[list[str], str | None]:
+    """The kinds ``ganzoo list KIND PATTERN`` shows and the pattern it filters by: a first word that is no
+    kind is the pattern over every kind (``ganzoo list '*gan*'``)."""
+    if kind is None:
+        return list(KINDS), pattern
+    try:
+        return [normalize_kind(kind)], pattern
+    except ConfigError:
+        if pattern is not None:
+            raise
+        return list(KINDS), kind
+
+
+def describe(entry: Any) -> str:
+    """One line (a recipe: one per row of its resolution table too) on what a registry entry is."""
+    value = entry.value
+    if isinstance(value, Recipe):
+        by_size = "".join(f"\n{describe_resolution_row(value, row)}" for row in resolution_table(value))
+        return f"{value.generator} x {value.discriminator} x {value.loss}" + (" (conditional)" if value.conditional else "") + by_size
+    if entry.kind == "dataset":
+        if value.parametrize is not None:
+            return f"use as {value.name}:ARGUMENT"
+        c, h, w = value.image_shape
+        return f"{c}x{h}x{w}, {value.num_classes or 'no'} classes"
+    if getattr(value, "regularizer", False):
+        return f"regulariser: use as LOSS+{value.name}"
+    if entry.kind == "augmentation":
+        return "real and fake images, before D"
+    if entry.kind == "logger":
+        return f"not installed: {value.install}" if missing_modules(value) else "installed"
+    if entry.kind == "pretrained":
+        return f"{value.recipe or 'custom'} on {value.dataset}" + ("" if value.sha256 else " (no sha256)")
+    if entry.kind == "health":
+        return f"{value.role}: {', '.join(value.keys)}" if value.keys else value.role
+    conditional = getattr(value, "conditional", False)
+    return {True: "conditional", None: "conditional or not", False: "unconditional"}[conditional]
+
+
+def catalogue_rows(kinds: list[str], pattern: str | None = None) -> list[dict[str, str]]:
+    """What ``ganzoo list`` shows, one dict per entry (kind, name, details, description, plugin), read from the
+    listing cache (:mod:`ganzoo.catalogue`) when it is current, so that listing does not import torch. ``name``
+    is ``DIST:NAME`` where another distribution's entry holds the short name."""
+    registry = listing_registry()
+    return [
+        {"kind": k, "name": registry.shortest_name(entry), "details": describe(entry), "description": getattr(entry.value, "description", ""), "plugin": entry.plugin}
+        for k in kinds
+        for entry in registry.entries(k, pattern)
+    ]

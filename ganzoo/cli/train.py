@@ -17,7 +17,7 @@ from ganzoo.options import RUN
 if TYPE_CHECKING:
     from ganzoo.api.training import Trainer
 
-PARTS = "Data and parts"  # the help heading of the data, the parts and their options
+PARTS_PANEL = "Data and parts"  # the help heading of the data, the parts and their options
 
 
 def _install_stop_handlers(trainer: Trainer) -> dict:
@@ -54,19 +54,19 @@ def train(
         "optional when --generator, --discriminator and --loss are all given.",
     ),
     data: str = typer.Option(
-        ..., "--data", "-d", help="Dataset name (see `ganzoo list datasets`).", rich_help_panel=PARTS
+        ..., "--data", "-d", help="Dataset name (see `ganzoo list datasets`).", rich_help_panel=PARTS_PANEL
     ),
     generator: Optional[str] = typer.Option(
-        None, help="Generator name; overrides the recipe's.", rich_help_panel=PARTS
+        None, help="Generator name; overrides the recipe's.", rich_help_panel=PARTS_PANEL
     ),
     discriminator: Optional[str] = typer.Option(
-        None, help="Discriminator name; overrides the recipe's.", rich_help_panel=PARTS
+        None, help="Discriminator name; overrides the recipe's.", rich_help_panel=PARTS_PANEL
     ),
     loss: Optional[str] = typer.Option(
-        None, help="Loss name; overrides the recipe's. LOSS+REGULARIZER adds a regulariser, e.g. bce+r1.", rich_help_panel=PARTS
+        None, help="Loss name; overrides the recipe's. LOSS+REGULARIZER adds a regulariser, e.g. bce+r1.", rich_help_panel=PARTS_PANEL
     ),
     set_: Optional[list[str]] = typer.Option(
-        None, "--set", metavar="PART.OPTION=VALUE", rich_help_panel=PARTS,
+        None, "--set", metavar="PART.OPTION=VALUE", rich_help_panel=PARTS_PANEL,
         help="Set an option of a part's factory, e.g. --set loss.gp_weight=5 --set generator.width=32 "
         "(repeatable; PART is generator, discriminator, loss or augment (with --augment); VALUE is read as TOML: 5, 0.5, true, [64, 32], "
         "else as text). See `ganzoo list --options NAME`.",

@@ -20,7 +20,7 @@ from ganzoo.loggers.spec import check_installed
 from ganzoo.options import ON_NAN, PRECISIONS, add_options, check_option, identity_options, training_options
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
-from ganzoo.train.part_options import PARTS, SETTABLE, batch_multiple, check_part_options, inner_part, keep_accepted, part_spec
+from ganzoo.train.part_options import TRIO, SETTABLE, batch_multiple, check_part_options, inner_part, keep_accepted, part_spec
 
 __all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "image_shape_of", "replace", "resolve_config", "run_identity", "validate_config"]
 
@@ -99,7 +99,7 @@ def resolve_config(
     elif recipe is not None:
         base = registry.recipe(recipe)
     else:
-        missing = [part for part in PARTS if part not in overrides]
+        missing = [part for part in TRIO if part not in overrides]
         if missing:
             raise ConfigError(
                 f"Name a recipe (e.g. `ganzoo train vanilla --data {dataset}`) or all three parts; missing: "
@@ -116,7 +116,7 @@ def resolve_config(
             size = overrides.get("image_size", values["image_size"])
             values.update(base.defaults_for(image_shape_of(registry.dataset(dataset).image_shape, size)))
         values = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
-        for part in PARTS:
+        for part in TRIO:
             # a recipe's options were written for its own part: keep those a replacement accepts
             if overrides.get(part, values[part]) != values[part] and f"{part}_options" not in overrides:
                 spec = part_spec(registry, part, overrides[part])
@@ -171,7 +171,7 @@ def validate_config(registry: Registry, config: TrainConfig) -> None:
         raise ConfigError(f"--limit must be 0 (all images) or at least --batch-size ({config.batch_size}); got {config.limit!r}.")
 
     data = registry.dataset(config.dataset)
-    parts = {part: part_spec(registry, part, getattr(config, part)) for part in PARTS}
+    parts = {part: part_spec(registry, part, getattr(config, part)) for part in TRIO}
     for kind, spec in parts.items():
         check_part_options(kind, spec, getattr(config, f"{kind}_options"), registry)
     _check_batch(parts, config)
@@ -241,7 +241,7 @@ def _check(condition: bool, message: str) -> None:
 def run_identity(config: TrainConfig) -> dict[str, Any]:
     """What defines a run, as JSON values: its recipe, parts, dataset and every option that may not change on resume."""
     data = json.loads(json.dumps(config.to_dict()))  # tuples nested in part options become lists, as when read back
-    return {key: data[key] for key in ("recipe", "dataset", *PARTS, *identity_options())}
+    return {key: data[key] for key in ("recipe", "dataset", *TRIO, *identity_options())}
 
 
 def replace(config: TrainConfig, **changes: Any) -> TrainConfig:

@@ -25,9 +25,10 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the same parser as a package
     import tomli as tomllib  # type: ignore[no-redef]
 
-PARTS = ("generator", "discriminator", "loss")
+#: The three parts every run names (a recipe or the flags give them); the registry's PART_KINDS adds the augmentation.
+TRIO = ("generator", "discriminator", "loss")
 #: What ``--set TARGET.OPTION=VALUE`` reaches: the three parts, and the run's augmentation (``--augment``).
-SETTABLE = (*PARTS, "augment")
+SETTABLE = (*TRIO, "augment")
 #: Arguments every factory of the kind receives from the trainer; not options.
 CONTRACT_ARGUMENTS = frozenset({"latent_dim", "image_shape", "num_classes"})
 

@@ -30,7 +30,7 @@ from ganzoo.errors import ConfigError
 from ganzoo.options import check_option, option_named, recipe_options
 from ganzoo.protocols import PartSpec, Recipe
 from ganzoo.registry import Registry
-from ganzoo.train.part_options import PARTS, check_part_options, keep_accepted, part_spec
+from ganzoo.train.part_options import TRIO, check_part_options, keep_accepted, part_spec
 
 try:
     import tomllib
@@ -39,7 +39,7 @@ except ModuleNotFoundError:  # Python 3.10: the same parser as a package
 
 SUFFIX = ".toml"
 _SETTABLE = tuple(o.name for o in recipe_options() if not o.name.endswith("_options"))
-_KEYS = ("base", "description", "reference", *PARTS, *_SETTABLE)
+_KEYS = ("base", "description", "reference", *TRIO, *_SETTABLE)
 
 
 def is_recipe_file(name: str | None) -> bool:
@@ -97,7 +97,7 @@ def read_recipe_file(registry: Registry, path: str | Path) -> tuple[Recipe | Non
         raise ConfigError(f"{path}: base must be the name of a registered recipe in quotes; got {base_name!r}.")
     base = registry.recipe(base_name) if base_name else None
     values: dict[str, Any] = {}
-    for kind in PARTS:
+    for kind in TRIO:
         name, options = _part(path, kind, data[kind]) if kind in data else (None, {})
         inherited = getattr(base, kind) if base else None
         name = name or inherited

@@ -10,7 +10,7 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from ganzoo.cli import catalogue
+from ganzoo import catalogue
 from ganzoo.discovery import PluginInfo
 from ganzoo.registry import Registry
 

@@ -24,8 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ganzoo import __version__
 from ganzoo.base.atomic import write_atomically
+from ganzoo.base.version import __version__
 from ganzoo.discovery import _distribution, _selected_entry_points, get_registry
 from ganzoo.errors import GanzooError
 from ganzoo.registry import KINDS, Registry
