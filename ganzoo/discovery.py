@@ -4,7 +4,7 @@ Set-up runs in a fixed order: create the plugin manager, add the hookspecs, load
 points (built-ins from the ``ganzoo`` distribution first, then third-party ones by name),
 register the modules, then call each plugin's ``ganzoo_register`` hook on its own, so one
 broken plugin is recorded as a failure instead of breaking the others. Each plugin stages its
-entries in its own :class:`~ganzoo.registry.PluginRegistrar`; a name clash costs only the
+entries in its own :class:`~ganzoo.registrar.PluginRegistrar`; a name clash costs only the
 clashing name (see :mod:`ganzoo.registry`) and is recorded in the plugin's :class:`PluginInfo`.
 Plugins are registered with pluggy under ``DIST:ENTRY_POINT`` names, so two distributions may
 both call an entry point ``losses``.
@@ -30,7 +30,8 @@ from typing import Any, Iterable
 import pluggy
 
 from ganzoo import hookspecs
-from ganzoo.registry import CORE_DISTRIBUTION, PluginRegistrar, Registry
+from ganzoo.registrar import PluginRegistrar
+from ganzoo.registry import CORE_DISTRIBUTION, Registry
 
 ENTRY_POINT_GROUP = "ganzoo"
 DISABLE_AUTOLOAD_ENV = "GANZOO_DISABLE_PLUGIN_AUTOLOAD"

@@ -27,7 +27,7 @@ def ganzoo_register(registry) -> None:
 
     Called once per plugin when the registry is built.
 
-    :param registry: a :class:`ganzoo.registry.PluginRegistrar` with ``add_generator``,
+    :param registry: a :class:`ganzoo.registrar.PluginRegistrar` with ``add_generator``,
         ``add_discriminator``, ``add_loss``, ``add_augmentation``, ``add_recipe``,
         ``add_dataset``, ``add_logger`` (an experiment tracker chosen with ``--logger``; see
         :mod:`ganzoo.loggers`) and ``add_pretrained`` (a trained generator loaded by name; see

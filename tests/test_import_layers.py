@@ -35,7 +35,7 @@ ALLOWED = {
 LAYERS = (
     ("base", ("ganzoo.base", "ganzoo.errors", "ganzoo.lazy", "ganzoo.compat")),
     ("contracts", ("ganzoo.protocols", "ganzoo.hookspecs", "ganzoo.options", "ganzoo.sizes")),
-    ("registry", ("ganzoo.registry", "ganzoo.combined_loss", "ganzoo.discovery", "ganzoo.catalogue")),
+    ("registry", ("ganzoo.registry", "ganzoo.registrar", "ganzoo.combined_loss", "ganzoo.discovery", "ganzoo.catalogue")),
     ("data", ("ganzoo.data",)),
     ("parts and metrics", ("ganzoo.augment", "ganzoo.evaluate", "ganzoo.loggers", "ganzoo.sampling", "ganzoo.health")),
     ("training", ("ganzoo.train",)),

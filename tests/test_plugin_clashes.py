@@ -21,7 +21,8 @@ import pytest
 from ganzoo import Recipe, hookimpl
 from ganzoo.discovery import build_registry
 from ganzoo.errors import ConfigError, GanzooWarning
-from ganzoo.registry import PluginRegistrar, Registry
+from ganzoo.registrar import PluginRegistrar
+from ganzoo.registry import Registry
 
 LOSS = '''
 import torch.nn.functional as F

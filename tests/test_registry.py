@@ -9,7 +9,8 @@ import pytest
 
 from ganzoo import ConfigError, PluginError, Recipe, hookimpl
 from ganzoo.discovery import DISABLE_AUTOLOAD_ENV, build_registry, get_registry
-from ganzoo.registry import PluginRegistrar, Registry
+from ganzoo.registrar import PluginRegistrar
+from ganzoo.registry import Registry
 
 
 def test_builtins_are_discovered_through_entry_points():

@@ -9,7 +9,8 @@ from ganzoo import PluginError
 from ganzoo.errors import GanzooWarning
 from ganzoo.cli import app
 from ganzoo.discovery import get_registry
-from ganzoo.registry import PluginRegistrar, Registry
+from ganzoo.registrar import PluginRegistrar
+from ganzoo.registry import Registry
 
 
 def _identity(images, generator):

@@ -1,7 +1,7 @@
 """Training health: cheap signals every few hundred steps, rules that name an episode and its remedy.
 
 Two roles, both a registered kind (``health``) that any plugin can add to through
-:meth:`~ganzoo.registry.PluginRegistrar.add_health`:
+:meth:`~ganzoo.registrar.PluginRegistrar.add_health`:
 
 * a **signal** measures a :class:`Probe` (a fixed real batch, the generator's images of a fixed
   latent batch, D's scores of both, the gradients of the last step) and returns numbers, logged

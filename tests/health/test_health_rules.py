@@ -136,6 +136,7 @@ def test_a_health_check_of_an_unknown_role_is_refused():
     assert not info.ok and "role='sometimes'" in info.error
     assert "odd" not in registry.names("health")
     with pytest.raises(PluginError):
-        from ganzoo.registry import PluginRegistrar, Registry
+        from ganzoo.registrar import PluginRegistrar
+        from ganzoo.registry import Registry
 
         PluginRegistrar(Registry(), "x").add_health("odd", _LossAboveTwo, role="sometimes")

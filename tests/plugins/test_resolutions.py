@@ -185,7 +185,8 @@ def test_list_recipes_shows_the_table(monkeypatch):
 
 def test_a_supports_that_is_not_callable_is_refused_at_registration():
     from ganzoo import PluginError
-    from ganzoo.registry import PluginRegistrar, Registry
+    from ganzoo.registrar import PluginRegistrar
+    from ganzoo.registry import Registry
 
     with pytest.raises(PluginError, match="supports is not callable"):
         PluginRegistrar(Registry(), "sized").add_generator("sized", object, supports=(32, 64))
