@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from ganzoo.cli import app
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-COMMANDS = ["train", "sample", "eval", "bench", "leaderboard", "plot", "doctor", "list", "plugins", "plugins check"]
+COMMANDS = ["train", "sample", "eval", "bench", "leaderboard", "plot", "doctor", "list", "plugins", "plugins check", "extractor train"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

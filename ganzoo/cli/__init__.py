@@ -1,6 +1,6 @@
 """The ``ganzoo`` command line (typer + rich)."""
 
-from ganzoo.cli import bench, doctor, evaluate, listing, plot, sample, train  # noqa: F401  (registers the commands)
+from ganzoo.cli import bench, doctor, evaluate, extractor, listing, plot, sample, train  # noqa: F401  (registers the commands)
 from ganzoo.cli.app import app
 
 

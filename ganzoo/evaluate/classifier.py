@@ -24,16 +24,21 @@ INPUT_SIZE = 28
 
 
 class DomainClassifier(nn.Module):
-    """(B, 1, 28, 28) in [-1, 1] -> (128-d penultimate features, 10 logits)."""
+    """(B, C, S, S) in [-1, 1] -> (128-d penultimate features, K logits); the shipped ones read
+    (B, 1, 28, 28) into 10 classes, a trained domain extractor (:mod:`ganzoo.evaluate.domain`)
+    its data's channels at ``size`` (a multiple of 4) into its classes."""
 
-    def __init__(self, num_classes: int = 10):
+    def __init__(self, num_classes: int = 10, in_channels: int = 1, size: int = INPUT_SIZE):
         super().__init__()
+        if size % 4:
+            raise ConfigError(f"A domain classifier's input side must be a multiple of 4; got {size}.")
+        self.in_channels, self.size = in_channels, size
         self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(inplace=True),
+            nn.Conv2d(in_channels, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(inplace=True),
             nn.Conv2d(16, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(inplace=True), nn.MaxPool2d(2),
             nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True),
             nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Dropout(0.25), nn.Linear(32 * 7 * 7, FEATURES), nn.ReLU(inplace=True),
+            nn.Flatten(), nn.Dropout(0.25), nn.Linear(32 * (size // 4) ** 2, FEATURES), nn.ReLU(inplace=True),
         )  # fmt: skip
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(FEATURES, num_classes))
 
@@ -42,11 +47,14 @@ class DomainClassifier(nn.Module):
         return features, self.head(features)
 
 
-def to_classifier_input(images: torch.Tensor) -> torch.Tensor:
-    """uint8 (B, 1 or 3, H, W) -> float (B, 1, 28, 28) in [-1, 1]: channel mean, antialiased resize."""
-    x = images.float().mean(dim=1, keepdim=True)
-    if x.shape[-2:] != (INPUT_SIZE, INPUT_SIZE):
-        x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear", align_corners=False, antialias=True)
+def to_classifier_input(images: torch.Tensor, channels: int = 1, size: int = INPUT_SIZE) -> torch.Tensor:
+    """uint8 (B, 1 or 3, H, W) -> float (B, channels, size, size) in [-1, 1]: channel mean (one
+    channel) or grey repeated (three), antialiased resize."""
+    x = images.float()
+    if x.shape[1] != channels:
+        x = x.mean(dim=1, keepdim=True).expand(-1, channels, -1, -1)
+    if x.shape[-2:] != (size, size):
+        x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
     return x / 127.5 - 1.0
 
 
@@ -71,11 +79,19 @@ def weights_metadata(path: Path) -> dict[str, str]:
         return dict(handle.metadata() or {})
 
 
+def classifier_input(classifier: DomainClassifier, images: torch.Tensor) -> torch.Tensor:
+    """uint8 images as ``classifier`` reads them (its channels and side)."""
+    return to_classifier_input(images, classifier.in_channels, classifier.size)
+
+
 def load_classifier(extractor: str, path: Path | None = None) -> DomainClassifier:
-    """The trained classifier of a domain extractor, in eval mode."""
+    """The trained classifier of a domain extractor, in eval mode; its shape (classes, channels,
+    side) is read from the weights' metadata when they record it (trained domain extractors)."""
     path = Path(path) if path else weights_file(extractor)
     if not path.is_file():
         raise ConfigError(f"The weights of feature extractor {extractor!r} are missing: expected {path}. Reinstall ganzoo, or run benchmarks/train_domain_classifiers.py.")
-    model = DomainClassifier()
+    meta = weights_metadata(path)
+    shape = {k: int(meta[k]) for k in ("num_classes", "in_channels", "size") if k in meta}
+    model = DomainClassifier(**shape)
     model.load_state_dict(load_file(str(path)))
     return model.eval().requires_grad_(False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ganzoo.evaluate.classifier import DomainClassifier, to_classifier_input
+from ganzoo.evaluate.classifier import DomainClassifier, classifier_input
 
 #: A class counts as covered when it receives at least this fraction of its uniform share
 #: (e.g. 10 classes, 10k samples: at least 200 samples classified as that class).
@@ -14,7 +14,7 @@ COVERAGE_SHARE = 0.2
 @torch.no_grad()
 def classify(classifier: DomainClassifier, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """Predicted classes of uint8 (N, 1 or 3, H, W) images."""
-    return torch.cat([classifier(to_classifier_input(images[i : i + batch_size]))[1].argmax(1) for i in range(0, len(images), batch_size)])
+    return torch.cat([classifier(classifier_input(classifier, images[i : i + batch_size]))[1].argmax(1) for i in range(0, len(images), batch_size)])
 
 
 def coverage_metrics(predicted: torch.Tensor, num_classes: int, requested: torch.Tensor | None = None) -> dict[str, object]:

@@ -16,7 +16,8 @@ from ganzoo.data.root import resolve_data_root
 from ganzoo.errors import ConfigError
 from ganzoo.evaluate.classifier import load_classifier
 from ganzoo.evaluate.coverage import classify, coverage_metrics
-from ganzoo.evaluate.extractors import DOMAIN_EXTRACTORS, INCEPTION, available_extractors, extractor_identity
+from ganzoo.evaluate.domain import DOMAIN, domain_weights
+from ganzoo.evaluate.extractors import DOMAIN_EXTRACTORS, INCEPTION, INCEPTION_FILE, available_extractors, extractor_identity, inception_hub_file
 from ganzoo.evaluate.metrics import METRICS, cache_name, compute_fidelity, parse_metrics
 from ganzoo.evaluate.modes import mode_metrics, read_modes
 from ganzoo.registry import Registry
@@ -45,13 +46,29 @@ class EvaluationResult:
         return {"metrics": self.metrics, "protocol": self.protocol}
 
 
-def default_extractor(spec: DatasetSpec, channels: int) -> str:
-    """The dataset's own extractor, else Inception-v3 for RGB data; ConfigError otherwise."""
+def default_extractor(spec: DatasetSpec, channels: int, domain: Path | None = None, feature_weights: Path | None = None) -> str:
+    """The dataset's own extractor; else Inception-v3 for RGB data when its weights are present (or
+    given); else the domain extractor trained for this data (``domain``: its weights); else ConfigError
+    naming both ways."""
     if spec.feature_extractor:
         return spec.feature_extractor
-    if channels == 3:
+    if channels == 3 and (feature_weights is not None or inception_hub_file().is_file()):
         return INCEPTION
-    raise ConfigError(f"Dataset {spec.name!r} has no default feature extractor; pass --feature-extractor (one of {', '.join(available_extractors())}).")
+    if domain is not None:
+        return DOMAIN
+    raise ConfigError(no_extractor_message(spec, channels))
+
+
+def no_extractor_message(spec: DatasetSpec, channels: int) -> str:
+    """The one paragraph for data with no feature extractor at hand: the two ways to get one."""
+    inception = "" if channels == 3 else " with --feature-extractor inception-v3-compat"
+    return (
+        f"Dataset {spec.name!r} has no feature extractor on this machine, and ganzoo never downloads one during evaluation. "
+        f"Either put Inception-v3's weights {INCEPTION_FILE} (from torch-fidelity's releases) at {inception_hub_file()} "
+        f"(or pass --feature-weights PATH){inception}; or train a domain extractor on the data's own classes: "
+        f"`ganzoo extractor train --data {spec.name}` (minutes on a CPU; it also gives class coverage and conditional accuracy). "
+        f"Other extractors: --feature-extractor {', '.join(available_extractors())}."
+    )
 
 
 def evaluate_images(
@@ -79,13 +96,17 @@ def evaluate_images(
     coverage (see :mod:`ganzoo.evaluate.modes`).
     """
     metrics = parse_metrics(metrics)
-    extractor = feature_extractor or default_extractor(dataset, reference.image_shape[0])
+    domain = domain_weights(dataset) if dataset.num_classes else None
+    extractor = feature_extractor or default_extractor(dataset, reference.image_shape[0], domain, feature_weights)
+    if extractor == DOMAIN and feature_weights is None:
+        feature_weights = domain
     real = reference.images[: n_real or min(len(reference), DEFAULT_N)]
     if len(fake) < 2 or len(real) < 2:
         raise ConfigError(f"Evaluation needs at least 2 generated and 2 reference images; got {len(fake)} and {len(real)}.")
     fidelity = import_torchvision_module("torch_fidelity")
     protocol: dict[str, Any] = {
         "dataset": dataset.name,
+        **({"content_key": dataset.content_key} if dataset.content_key else {}),
         "reference_split": reference_split,
         "n_real": len(real),
         "n_fake": len(fake),
@@ -104,6 +125,12 @@ def evaluate_images(
     elif extractor in DOMAIN_EXTRACTORS and reference.num_classes:
         predicted = classify(load_classifier(extractor, feature_weights), fake)
         values.update(coverage_metrics(predicted, reference.num_classes, requested_labels))
+    elif reference.num_classes and (extractor == DOMAIN or domain is not None):
+        # the data's own trained classifier reads the user's classes, whichever extractor gave the features
+        classifier = feature_weights if extractor == DOMAIN else domain
+        if extractor != DOMAIN:
+            protocol.update(coverage_classifier=DOMAIN, coverage_classifier_sha256=extractor_identity(DOMAIN, classifier)["feature_weights_sha256"])
+        values.update(coverage_metrics(classify(load_classifier(DOMAIN, classifier), fake), reference.num_classes, requested_labels))
     return EvaluationResult(values, protocol)
 
 

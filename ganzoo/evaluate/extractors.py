@@ -23,7 +23,8 @@ import torch
 from ganzoo.compat import import_torchvision_module
 from ganzoo.errors import ConfigError
 from ganzoo.evaluate.classifier import INPUT_SIZE as DOMAIN_INPUT_SIZE
-from ganzoo.evaluate.classifier import PER_CHANNEL, load_classifier, sha256_file, to_classifier_input, weights_file
+from ganzoo.evaluate.classifier import PER_CHANNEL, classifier_input, load_classifier, sha256_file, to_classifier_input, weights_file, weights_metadata
+from ganzoo.evaluate.domain import DOMAIN
 
 DOMAIN_EXTRACTORS = ("ganzoo-mnist", "ganzoo-fashion-mnist")
 PER_CHANNEL_EXTRACTORS = tuple(name + PER_CHANNEL for name in DOMAIN_EXTRACTORS)
@@ -69,7 +70,7 @@ def _domain_extractor_class():
             return tuple(provided[name] for name in self.features_list)
 
         def read(self, x):
-            return self.classifier(to_classifier_input(x))
+            return self.classifier(classifier_input(self.classifier, x))
 
     class PerChannelFeatureExtractor(DomainFeatureExtractor):
         """A ganzoo domain classifier reading each channel as an image: features side by side, logits of the class tuples."""
@@ -93,7 +94,7 @@ def register_extractors() -> None:
         return
     registry = import_torchvision_module("torch_fidelity.registry")
     whole, per_channel = _domain_extractor_class()
-    for names, cls in ((DOMAIN_EXTRACTORS, whole), (PER_CHANNEL_EXTRACTORS, per_channel)):
+    for names, cls in (((*DOMAIN_EXTRACTORS, DOMAIN), whole), (PER_CHANNEL_EXTRACTORS, per_channel)):
         for name in names:
             if name not in registry.FEATURE_EXTRACTORS_REGISTRY:
                 registry.register_feature_extractor(name, cls)
@@ -102,7 +103,12 @@ def register_extractors() -> None:
 
 def available_extractors() -> tuple[str, ...]:
     """Names accepted by ``--feature-extractor``."""
-    return (*DOMAIN_EXTRACTORS, *PER_CHANNEL_EXTRACTORS, INCEPTION)
+    return (*DOMAIN_EXTRACTORS, *PER_CHANNEL_EXTRACTORS, DOMAIN, INCEPTION)
+
+
+def inception_hub_file() -> Path:
+    """Where the Inception-v3 weights are looked for: torch hub's cache (``$TORCH_HOME/hub/checkpoints``)."""
+    return Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints" / INCEPTION_FILE
 
 
 def inception_weights(path: Path | None) -> Path:
@@ -111,7 +117,7 @@ def inception_weights(path: Path | None) -> Path:
         if not Path(path).is_file():
             raise ConfigError(f"--feature-weights {path} does not exist.")
         return Path(path)
-    hub = Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints" / INCEPTION_FILE
+    hub = inception_hub_file()
     if hub.is_file():
         return hub
     raise ConfigError(
@@ -149,6 +155,10 @@ def extractor_identity(name: str, weights: Path | None = None) -> dict[str, obje
     if name in DOMAIN_EXTRACTORS or name in PER_CHANNEL_EXTRACTORS:
         path = Path(weights) if weights else weights_file(name)
         return {"feature_extractor": name, "feature_weights_sha256": sha256_file(path), "extractor_input_size": DOMAIN_INPUT_SIZE}
+    if name == DOMAIN:
+        if weights is None or not Path(weights).is_file():
+            raise ConfigError(f"Feature extractor {DOMAIN!r} is trained for each dataset (`ganzoo extractor train --data ...`); none was found for this data{f' at {weights}' if weights else ''}.")
+        return {"feature_extractor": name, "feature_weights_sha256": sha256_file(Path(weights)), "extractor_input_size": int(weights_metadata(Path(weights))["size"])}
     if name == INCEPTION:
         path = inception_weights(weights)
         return {"feature_extractor": name, "feature_weights_sha256": sha256_file(path), "extractor_input_size": INCEPTION_INPUT_SIZE}

@@ -45,8 +45,11 @@ def parse_metrics(text: str | tuple[str, ...]) -> tuple[str, ...]:
 
 
 def cache_name(protocol: dict) -> str:
-    """A file-name-safe key of everything the reference statistics depend on."""
+    """A file-name-safe key of everything the reference statistics depend on, the data's content
+    included where it has a digest (``DatasetSpec.content_key``), so a changed folder gets fresh statistics."""
     parts = [protocol["dataset"], protocol["reference_split"], f"n{protocol['n_real']}", protocol["feature_extractor"], protocol["feature_weights_sha256"][:12], f"{protocol['extractor_input_size']}px"]
+    if protocol.get("content_key"):  # data that can change under its name (folder:PATH): its content's digest
+        parts.append(protocol["content_key"])
     readable = re.sub(r"[^A-Za-z0-9_.-]+", "_", "-".join(parts))
     return f"ganzoo-{readable[:120]}-{hashlib.sha256('|'.join(parts).encode()).hexdigest()[:8]}"
 
