@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,11 @@ from ganzoo.data.dataset import DatasetSpec, ImageDataset
 from ganzoo.data.root import resolve_data_root
 from ganzoo.errors import ConfigError
 from ganzoo.evaluate.classifier import load_classifier
-from ganzoo.evaluate.coverage import classify, coverage_metrics
+from ganzoo.evaluate.coverage import Reading, coverage_metrics, read_classes, reference_legibility
 from ganzoo.evaluate.domain import DOMAIN, domain_weights
 from ganzoo.evaluate.extractors import DOMAIN_EXTRACTORS, INCEPTION, INCEPTION_FILE, available_extractors, extractor_identity, inception_hub_file
 from ganzoo.evaluate.metrics import METRICS, cache_name, compute_fidelity, parse_metrics
-from ganzoo.evaluate.modes import mode_metrics, read_modes
+from ganzoo.evaluate.modes import channels_to_modes, mode_metrics, read_channels
 from ganzoo.registry import Registry
 from ganzoo.sampling import sample_images
 
@@ -90,10 +92,13 @@ def evaluate_images(
     """Compare uint8 images (N, C, H, W) with a reference split through torch-fidelity.
 
     ``requested_labels`` (for conditional samples) adds conditional accuracy; with a domain
-    extractor the class histogram and the number of classes covered are reported as well. For
-    a dataset whose modes are read channel by channel (``DatasetSpec.mode_reader``,
-    Stacked-MNIST) the modes captured and their KL divergence from uniform replace the class
-    coverage (see :mod:`ganzoo.evaluate.modes`).
+    extractor the class histogram and the number of classes covered are reported as well, legible
+    figures first (``legible_fraction``, ``legible_classes_covered``: only the samples the classifier
+    reads as it reads real images, :class:`ganzoo.evaluate.coverage.Legibility`, its feature-norm
+    range taken from the reference images). For a dataset whose modes are read channel by channel
+    (``DatasetSpec.mode_reader``, Stacked-MNIST) the modes replace the class coverage:
+    ``legible_fraction``, ``legible_modes`` and ``legible_kl``, then the papers' argmax ``modes``
+    and ``kl`` (see :mod:`ganzoo.evaluate.modes`).
     """
     metrics = parse_metrics(metrics)
     domain = domain_weights(dataset) if dataset.num_classes else None
@@ -121,17 +126,30 @@ def evaluate_images(
     if "fid" in metrics and requested_labels is not None and reference.labels is not None and reference.num_classes <= INTRA_FID_MAX_CLASSES:
         values.update(intra_fid(fake, requested_labels, reference, protocol, cache_dir, feature_weights, device, seed))
     if dataset.mode_reader:
-        values.update(mode_metrics(read_modes(load_classifier(dataset.mode_reader), fake), reference.num_classes, requested_labels))
-    elif extractor in DOMAIN_EXTRACTORS and reference.num_classes:
-        predicted = classify(load_classifier(extractor, feature_weights), fake)
-        values.update(coverage_metrics(predicted, reference.num_classes, requested_labels))
-    elif reference.num_classes and (extractor == DOMAIN or domain is not None):
-        # the data's own trained classifier reads the user's classes, whichever extractor gave the features
-        classifier = feature_weights if extractor == DOMAIN else domain
-        if extractor != DOMAIN:
-            protocol.update(coverage_classifier=DOMAIN, coverage_classifier_sha256=extractor_identity(DOMAIN, classifier)["feature_weights_sha256"])
-        values.update(coverage_metrics(classify(load_classifier(DOMAIN, classifier), fake), reference.num_classes, requested_labels))
+        sha = extractor_identity(dataset.mode_reader)["feature_weights_sha256"]
+        reading, legible, rule = legible_reading(partial(read_channels, load_classifier(dataset.mode_reader)), fake, real, legibility_cache(cache_dir, protocol, sha))
+        values.update(mode_metrics(channels_to_modes(reading.classes), reference.num_classes, requested_labels, legible), **rule)
+    elif reference.num_classes and (extractor in DOMAIN_EXTRACTORS or extractor == DOMAIN or domain is not None):
+        # a domain extractor reads the classes; else the data's own trained classifier, whichever extractor gave the features
+        name, weights = (extractor, feature_weights) if extractor in DOMAIN_EXTRACTORS else (DOMAIN, feature_weights if extractor == DOMAIN else domain)
+        sha = extractor_identity(name, weights)["feature_weights_sha256"]
+        if name != extractor:
+            protocol.update(coverage_classifier=DOMAIN, coverage_classifier_sha256=sha)
+        reading, legible, rule = legible_reading(partial(read_classes, load_classifier(name, weights)), fake, real, legibility_cache(cache_dir, protocol, sha))
+        values.update(coverage_metrics(reading.classes, reference.num_classes, requested_labels, legible), **rule)
     return EvaluationResult(values, protocol)
+
+
+def legible_reading(read: Callable[[torch.Tensor], Reading], fake: torch.Tensor, real: torch.Tensor, cache: Path) -> tuple[Reading, torch.Tensor, dict[str, Any]]:
+    """(``read`` of the generated images, which of them are legible, the legibility rule as recorded),
+    the rule's feature-norm range taken from the reference images (:func:`reference_legibility`)."""
+    reading, rule = read(fake), reference_legibility(read, real, cache)
+    return reading, rule(reading), rule.describe()
+
+
+def legibility_cache(cache_dir: Path, protocol: dict[str, Any], classifier_sha256: str) -> Path:
+    """Where the reference images' feature-norm range under a classifier (its weights' sha256) is kept, beside their statistics."""
+    return cache_dir / f"{cache_name(protocol)}-legibility-{classifier_sha256[:12]}.json"
 
 
 def intra_fid(
