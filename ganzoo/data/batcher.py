@@ -21,14 +21,15 @@ class DeviceBatcher:
     """Shuffled batches without replacement, one epoch after another, without a DataLoader.
 
     The whole uint8 dataset is moved to ``device`` once; each batch is an index gather plus one
-    conversion to float in [-1, 1]. The order comes from a private ``torch.Generator`` so that
+    conversion to float in [-1, 1]. A dataset memory-mapped from disk (``on_disk``) stays where it is:
+    each batch is gathered from the file's pages and then moved. The order comes from a private ``torch.Generator`` so that
     its state can be checkpointed and restored exactly.
     """
 
     def __init__(self, dataset: ImageDataset, batch_size: int, device: torch.device | str = "cpu", seed: int = 0, channels_last: bool = False):
         self.device = torch.device(device)
-        self.images = dataset.images.to(self.device)
-        if channels_last:  # gathers then keep the NHWC layout that convolutions prefer
+        self.images = dataset.images if dataset.on_disk else dataset.images.to(self.device)
+        if channels_last and not dataset.on_disk:  # gathers then keep the NHWC layout that convolutions prefer
             self.images = self.images.contiguous(memory_format=torch.channels_last)
         self.labels = dataset.labels.to(self.device) if dataset.labels is not None else None
         self.batch_size = batch_size
@@ -48,7 +49,7 @@ class DeviceBatcher:
         index = self._order[self._position : self._position + self.batch_size]
         self._position += self.batch_size
         labels = self.labels[index] if self.labels is not None else None
-        images = self.images[index]
+        images = self.images[index.to(self.images.device)].to(self.device, non_blocking=True)
         if self.channels_last:
             images = images.contiguous(memory_format=torch.channels_last)
         return to_unit_range(images), labels

@@ -26,6 +26,7 @@ class ImageDataset:
     labels: torch.Tensor | None = None
     num_classes: int = 0
     class_names: tuple[str, ...] = ()
+    on_disk: bool = False  # ``images`` is memory-mapped from a file (a folder over the memory budget): keep it there
 
     def __post_init__(self) -> None:
         import torch
@@ -51,7 +52,7 @@ class ImageDataset:
         if count > len(self):
             raise DataError(f"--limit {count} asks for more images than dataset {self.name!r} holds ({len(self)}).")
         labels = self.labels[:count] if self.labels is not None else None
-        return ImageDataset(self.name, self.images[:count], labels, self.num_classes, self.class_names)
+        return ImageDataset(self.name, self.images[:count], labels, self.num_classes, self.class_names, self.on_disk)
 
     def resized(self, size: int | None) -> "ImageDataset":
         """Return the dataset with square images of ``size`` pixels (done once, in memory)."""

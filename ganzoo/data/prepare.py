@@ -39,5 +39,5 @@ def prepare_data(config: Any, registry: "Registry", split: str = "train", downlo
     dataset = spec.load(root, split, download).first(config.limit).resized(config.image_size)
     num_classes = spec.num_classes if config.conditional else 0
     if not num_classes:
-        dataset = ImageDataset(dataset.name, dataset.images, None, dataset.num_classes, dataset.class_names)
+        dataset = ImageDataset(dataset.name, dataset.images, None, dataset.num_classes, dataset.class_names, dataset.on_disk)
     return dataset, Shapes(dataset.image_shape, num_classes, config.latent_dim)
