@@ -18,7 +18,7 @@ from ganzoo.errors import ConfigError
 __all__ = ["Group", "Leaderboard", "Row", "load_results", "markdown", "readme_block", "write_assets", "write_leaderboard"]
 
 #: Digits shown per metric (2 by default).
-DIGITS = {"classes_covered": 1, "modes": 1, "kl": 3, "conditional_accuracy": 3}
+DIGITS = {"classes_covered": 1, "modes": 1, "kl": 3, "conditional_accuracy": 3, "legible_fraction": 3, "legible_classes_covered": 1, "legible_modes": 1, "legible_kl": 3, "legible_conditional_accuracy": 3}
 README_START, README_END = "<!-- leaderboard:start -->", "<!-- leaderboard:end -->"
 LITERATURE_NOTE = (
     "These numbers are not comparable with published ones. FID, KID and IS here use ganzoo's own "
@@ -109,6 +109,11 @@ def _protocol_section(board: Leaderboard) -> list[str]:
         "classes covered counts the classes holding at least 20% of their uniform share of the samples.",
         f"- Hardware: {'; '.join(hardware)}.",
     ]
+    if any(row.summary("legible_fraction") for g in tops for row in g.rows):
+        lines.append(
+            "- Legible: the share of samples the domain classifier is at least 0.9 sure of (of every channel on Stacked-MNIST) with features "
+            "in the real images' range (docs: Evaluation); legible classes and modes count those samples only, the argmax columns every sample."
+        )
     if any(row.summary("modes") for g in tops for row in g.rows):
         lines.append("- Modes counts the modes the dataset's mode reader tells apart (Stacked-MNIST: the digit triples, of 1000) holding at least one sample; KL is the divergence of their distribution from uniform.")
     if any(g.protocol["evaluation"].get("feature_extractor", "").startswith("ganzoo-") for g in tops):

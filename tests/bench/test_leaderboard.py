@@ -133,6 +133,25 @@ def test_stacked_mnist_cells_show_modes_and_kl(tmp_path):
         path.write_text(json.dumps(result))
     board = write_leaderboard(root, tmp_path / "board.md")
     page = (tmp_path / "board.md").read_text()
-    assert "| modes ↑ | KL ↓ |" in page and "| 200.0 ± 141.4 | 2.500 ± 0.707 |" in page and "classes covered ↑" not in page
+    assert "| modes (argmax) ↑ | KL (argmax) ↓ |" in page and "| 200.0 ± 141.4 | 2.500 ± 0.707 |" in page and "classes covered (argmax)" not in page
+    assert "legible" not in page  # results evaluated before the legible count get no empty legible columns
     assert "digit triples, of 1000" in page
     assert board.to_json()["datasets"]["stacked-mnist"]["ranked"]["rows"][0]["metrics"]["modes"]["mean"] == 200
+
+
+def test_legible_figures_come_before_the_argmax_ones(tmp_path):
+    from ganzoo.bench import write_leaderboard
+
+    root = tmp_path / "results"
+    for seed, (fraction, modes, legible_modes) in enumerate(((0.05, 900, 200), (0.15, 950, 400))):
+        write_cell(root, "dcgan", seed, 50.0, dataset="stacked-mnist")
+        path = root / f"dcgan--stacked-mnist--seed{seed}" / "result.json"
+        result = json.loads(path.read_text())
+        result["metrics"] = {"fid": 50.0, "legible_fraction": fraction, "legible_modes": legible_modes, "legible_kl": 1.5, "modes": modes, "kl": 0.7, "num_modes": 1000}
+        path.write_text(json.dumps(result))
+    write_leaderboard(root, tmp_path / "board.md")
+    page = (tmp_path / "board.md").read_text()
+    header = next(line for line in page.splitlines() if line.startswith("| rank"))
+    assert header.index("legible ↑") < header.index("legible modes ↑") < header.index("legible KL ↓") < header.index("modes (argmax) ↑")
+    assert "| 0.100 ± 0.071 | 300.0 ± 141.4 | 1.500 ± 0.000 | 925.0 ± 35.4 | 0.700 ± 0.000 |" in page
+    assert "legible classes and modes count those samples only" in page
