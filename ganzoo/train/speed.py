@@ -171,5 +171,5 @@ class TrainResult:
         text += " A checkpoint was written; continue with --resume." if self.interrupted else ""
         if self.health:
             shown = "; ".join(self.health[:3]) + (f"; and {len(self.health) - 3} more" if len(self.health) > 3 else "")
-            text += f" Health warnings: {shown}. Details: ganzoo doctor {self.run_dir}"
+            text += f" Health warnings: {shown.rstrip('.')}. Details: ganzoo doctor {self.run_dir}"
         return text

@@ -89,6 +89,7 @@ def test_a_collapse_is_warned_about_live_and_doctor_names_its_step(tmp_path, tin
     assert (120, {"health_alert/collapse": 1.0}) in [(s, {k: v for k, v in m.items() if k.startswith("health_alert")}) for s, m in received]
     assert any(line.startswith("step 120: collapse") for line in result.health)
     assert "Health warnings: step 120: collapse" in result.summary() and f"ganzoo doctor {run}" in result.summary()
+    assert ".. " not in result.summary()  # the remedy's full stop is not doubled
 
     report = doctor(run, registry=registry)
     collapses = [e for e in report.episodes if e.kind == "collapse"]
