@@ -94,8 +94,8 @@ def evaluate_images(
     ``requested_labels`` (for conditional samples) adds conditional accuracy; with a domain
     extractor the class histogram and the number of classes covered are reported as well, legible
     figures first (``legible_fraction``, ``legible_classes_covered``: only the samples the classifier
-    reads as it reads real images, :class:`ganzoo.evaluate.coverage.Legibility`, its feature-norm
-    range taken from the reference images). For a dataset whose modes are read channel by channel
+    reads as it reads real images, :class:`ganzoo.evaluate.coverage.Legibility`, fitted to the
+    reference images). For a dataset whose modes are read channel by channel
     (``DatasetSpec.mode_reader``, Stacked-MNIST) the modes replace the class coverage:
     ``legible_fraction``, ``legible_modes`` and ``legible_kl``, then the papers' argmax ``modes``
     and ``kl`` (see :mod:`ganzoo.evaluate.modes`).
@@ -142,13 +142,13 @@ def evaluate_images(
 
 def legible_reading(read: Callable[[torch.Tensor], Reading], fake: torch.Tensor, real: torch.Tensor, cache: Path) -> tuple[Reading, torch.Tensor, dict[str, Any]]:
     """(``read`` of the generated images, which of them are legible, the legibility rule as recorded),
-    the rule's feature-norm range taken from the reference images (:func:`reference_legibility`)."""
+    the rule fitted to the reference images (:func:`reference_legibility`)."""
     reading, rule = read(fake), reference_legibility(read, real, cache)
     return reading, rule(reading), rule.describe()
 
 
 def legibility_cache(cache_dir: Path, protocol: dict[str, Any], classifier_sha256: str) -> Path:
-    """Where the reference images' feature-norm range under a classifier (its weights' sha256) is kept, beside their statistics."""
+    """Where the legibility rule fitted to the reference images under a classifier (its weights' sha256) is kept, beside their statistics."""
     return cache_dir / f"{cache_name(protocol)}-legibility-{classifier_sha256[:12]}.json"
 
 

@@ -2,7 +2,7 @@
 
 Two counts, legible first. **Legible** (ganzoo's): a sample counts only when the classifier reads
 every channel as it reads real digits (:class:`~ganzoo.evaluate.coverage.Legibility`: top softmax
-probability at least :data:`~ganzoo.evaluate.coverage.LEGIBLE_THRESHOLD`, features as strong as a real digit's);
+probability at least :data:`~ganzoo.evaluate.coverage.LEGIBLE_THRESHOLD`, features as strong and block activity as typical as a real digit's);
 ``legible_fraction`` is the share of such samples, ``legible_modes`` the modes they cover and
 ``legible_kl`` the KL below over their modes alone. Real test triples are legible at the rate
 docs/evaluation.md states; a generator of coloured blobs is not, however many modes argmax finds.

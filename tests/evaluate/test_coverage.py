@@ -30,9 +30,10 @@ def test_noise_covers_a_class_by_argmax_and_none_legibly(mnist, tmp_path):
     spec, test = mnist
     noise = torch.randint(0, 256, (500, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     blank = torch.zeros(500, 1, 28, 28, dtype=torch.uint8)
-    for images in (noise, blank):
+    grey = torch.full((500, 1, 28, 28), 128, dtype=torch.uint8)  # the classifier is sure of it, its feature norm is a digit's
+    for images in (noise, blank, grey, 255 - test.images[:500]):
         metrics = evaluate_images(images, test, dataset=spec, n_real=1000, metrics="kid", cache_dir=tmp_path).metrics
-        assert metrics["classes_covered"] == 1 and metrics["legible_classes_covered"] == 0 and metrics["legible_fraction"] < 0.01
+        assert metrics["classes_covered"] >= 1 and metrics["legible_classes_covered"] == 0 and metrics["legible_fraction"] < 0.01
     real = evaluate_images(test.images[5000:6000], test, dataset=spec, n_real=1000, metrics="kid", cache_dir=tmp_path).metrics
     assert real["legible_classes_covered"] == real["classes_covered"] == 10 and real["legible_fraction"] > 0.9
 

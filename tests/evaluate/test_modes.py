@@ -93,3 +93,32 @@ def test_noise_and_blank_triples_are_illegible_though_argmax_finds_them_a_mode(s
         assert float(reading.confidence.min()) > 0.9  # softmax alone is sure of these: an 8 in the noise, a 1 in the blank
         metrics = mode_metrics(channels_to_modes(reading.classes), 1000, legible=rule(reading))
         assert metrics["modes"] >= 1 and metrics["legible_fraction"] < 0.01 and metrics["legible_modes"] <= 2
+
+
+def test_uniform_grey_passes_confidence_and_norm_but_not_the_activity_check(stacked):
+    """What an untrained or collapsed generator draws: the classifier is sure of it and its feature
+    norm is a digit's; only the blocks' activity tells it from a digit."""
+    classifier = load_classifier("ganzoo-mnist")
+    rule = Legibility.of_reference(read_channels(classifier, stacked.images[:TYPICAL_N]))
+    without_activity = Legibility(rule.threshold, rule.low, rule.high)
+    grey = torch.cat([torch.full((100, 3, 28, 28), level, dtype=torch.uint8) for level in (32, 64, 96, 128, 160)])
+    reading = read_channels(classifier, grey)
+    assert float(without_activity(reading).double().mean()) == 1.0
+    assert float(rule(reading).double().mean()) == 0.0
+    inverted = read_channels(classifier, 255 - stacked.images[:500])
+    assert float(rule(inverted).double().mean()) < 0.01 < float(without_activity(inverted).double().mean())
+    held_out = rule(read_channels(classifier, stacked.images[TYPICAL_N : TYPICAL_N + 4000]))
+    assert 0.88 < float(held_out.double().mean()) < 0.94  # the docs' calibration: 90.6 % of real triples
+
+
+def test_the_activity_rule_is_kept_with_the_range(tmp_path):
+    def read(images):
+        x = images.float().flatten(1).mean(1)
+        return Reading(torch.zeros(len(images), dtype=torch.long), torch.ones(len(images)), x, torch.stack([x, (x * 7) % 13], dim=1))
+
+    reference = torch.arange(3000, dtype=torch.uint8).view(-1, 1, 1, 1)
+    first = reference_legibility(read, reference, tmp_path / "rule.json")
+    again = reference_legibility(lambda images: pytest.fail("the cached rule was not used"), reference, tmp_path / "rule.json")
+    assert first.typical is not None and first == again and first.describe()["legible_activity_limit"] > 0
+    far = Reading(torch.zeros(1, dtype=torch.long), torch.ones(1), torch.tensor([100.0]), torch.tensor([[100.0, 1000.0]]))
+    assert not bool(first(far)[0]) and bool(Legibility(first.threshold, first.low, first.high)(far)[0])
