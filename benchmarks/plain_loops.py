@@ -121,3 +121,35 @@ class PlainLoop:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
         return steps * self.batch_size * self.d_steps / (time.perf_counter() - start)
+
+
+def folder_loader(root: Path, image_size: int, batch_size: int, workers: int = 0, seed: int = 0, background=(255, 255, 255), test_percent: int = 10):
+    """torchvision's ImageFolder over ``root``'s train split (the files ``folder:`` trains on), the usual
+    way: PIL files with their alpha composited on ``background`` -> Resize -> ToTensor -> Normalize.
+
+    The split is ganzoo's (``in_test_split`` on each file's path), so that both trainers see the same images.
+    """
+    from PIL import Image
+
+    from ganzoo.data.folder_files import in_test_split
+
+    datasets = import_torchvision_module("torchvision.datasets")
+    transforms = import_torchvision_module("torchvision.transforms")
+    root = Path(root)
+
+    def load_rgb(path: str):
+        with Image.open(path) as image:
+            rgba = image.convert("RGBA")
+        flat = Image.new("RGBA", rgba.size, (*background, 255))
+        return Image.alpha_composite(flat, rgba).convert("RGB")
+
+    def in_train_split(path: str) -> bool:
+        return path.lower().endswith(".png") and not in_test_split(Path(path).relative_to(root).as_posix(), test_percent)
+
+    steps = [transforms.Resize(image_size)] if image_size != 64 else []
+    steps += [transforms.ToTensor(), transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]
+    dataset = datasets.ImageFolder(str(root), transform=transforms.Compose(steps), loader=load_rgb, is_valid_file=in_train_split)
+    generator = torch.Generator().manual_seed(seed)
+    return torch.utils.data.DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, num_workers=workers, drop_last=True, generator=generator, persistent_workers=workers > 0,
+    )  # fmt: skip
