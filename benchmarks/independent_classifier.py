@@ -145,7 +145,7 @@ def markdown(record: dict) -> list[str]:
         f"trained on MNIST's train split in {c['train_seconds']:.0f} s; test accuracy {c['test_accuracy']:.4f}; weights `{c['weights']}` ({c['bytes']} bytes). "
         "The shipped `ganzoo-mnist`: four convolutions with batch norm, Adam, one-cycle, random shifts, seed 0 (extractors.json).",
         "",
-        f"*Legible*: legible to the shipped classifier as `ganzoo eval` counts them (≥ {record['threshold']} sure of every channel, features in the real range); "
+        f"*Legible*: legible to the shipped classifier as `ganzoo eval` counts them (≥ {record['threshold']} sure of every channel, feature norm and block activity in the real range); "
         f"*both*: legible, and the second classifier ≥ {record['threshold']} sure of every channel too. Agreement: same digit read (per channel: red, green, blue; triple: all three).",
         "",
         "| samples | subset | share of samples | agreement per channel (R, G, B) | whole triple | second classifier sure of every channel |",

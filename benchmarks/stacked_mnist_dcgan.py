@@ -11,8 +11,9 @@ cell is skipped, an interrupted run is resumed from its last checkpoint.
 Evaluation: 26,000 samples (latent seed 0, the EMA generator when the run has one, as ``ganzoo eval`` picks), each
 channel read by the shipped MNIST classifier (``ganzoo-mnist``) with its softmax kept. The papers' argmax protocol
 gives modes and KL over every sample; a sample is *legible* at threshold t when the classifier's top probability is
->= t on all three channels and each channel's feature norm lies in the real triples' 0.5-99.5 % range (ganzoo's
-rule, ``ganzoo.evaluate.coverage.Legibility``; ``ganzoo eval`` uses t = 0.9), and the legible modes and legible KL (KL of the legible samples' mode distribution from
+>= t on all three channels and each channel reads as real ones do: feature norm in the 0.5-99.5 % range and block
+activity within the 99.5 % Mahalanobis distance of the first 2000 real test triples' channels (ganzoo's rule,
+``ganzoo.evaluate.coverage.Legibility``, fitted as ``ganzoo eval`` fits it; ``ganzoo eval`` uses t = 0.9), and the legible modes and legible KL (KL of the legible samples' mode distribution from
 uniform) count legible samples only. The same figures on 26,000 real test triples calibrate the thresholds.
 Writes ``benchmarks/results/stacked_mnist_dcgan.json`` + ``.md`` and a 64-sample grid per cell under
 ``benchmarks/results/stacked_mnist_dcgan/``.
@@ -35,7 +36,7 @@ import torch
 from ganzoo.api.model import load
 from ganzoo.base.atomic import write_atomically, write_json_atomically
 from ganzoo.evaluate.classifier import load_classifier
-from ganzoo.evaluate.coverage import Legibility, Reading
+from ganzoo.evaluate.coverage import RULE_VERSION, TYPICAL_N, Legibility, Reading
 from ganzoo.evaluate.modes import channels_to_modes, mode_metrics, read_channels
 from ganzoo.sampling import sample_images
 from ganzoo.train.images import save_grid
@@ -72,28 +73,29 @@ def read(images: torch.Tensor) -> Reading:
     return read_channels(load_classifier("ganzoo-mnist"), images)
 
 
-def legible_metrics(reading: Reading, norm_range: tuple[float, float]) -> dict:
+def legible_metrics(reading: Reading, rule: Legibility) -> dict:
     """Argmax modes and KL over every sample, and per threshold the legible fraction, modes and KL, by
-    ``ganzoo.evaluate.modes.mode_metrics`` with the rule ``Legibility(threshold, *norm_range)``."""
+    ``ganzoo.evaluate.modes.mode_metrics`` with ``rule`` at that threshold; the share of each channel legible at 0.9."""
     modes = channels_to_modes(reading.classes)
     argmax = mode_metrics(modes, 1000)
-    result = {"n": len(modes), "argmax_modes": argmax["modes"], "argmax_kl": argmax["kl"], "channel_confident_0.9": (reading.confidence >= 0.9).double().mean(0).tolist(), "legible": {}}
+    per_channel = rule.with_threshold(0.9).per_channel(reading).double().mean(0).tolist()
+    result = {"n": len(modes), "argmax_modes": argmax["modes"], "argmax_kl": argmax["kl"], "channel_legible_0.9": per_channel, "legible": {}}
     for t in THRESHOLDS:
-        legible = mode_metrics(modes, 1000, legible=Legibility(t, *norm_range)(reading))
+        legible = mode_metrics(modes, 1000, legible=rule.with_threshold(t)(reading))
         result["legible"][str(t)] = {"fraction": legible["legible_fraction"], "modes": legible["legible_modes"], "kl": legible["legible_kl"]}
     return result
 
 
-def real_calibration(data_root: str | None) -> dict:
-    """The legible figures of 26,000 real test triples (what a perfect generator scores) and the
-    feature-norm range of their channels that the legibility rule uses."""
+def real_calibration(data_root: str | None) -> tuple[Legibility, dict]:
+    """The legibility rule fitted as ``ganzoo eval`` fits it (the first TYPICAL_N real test triples), and
+    the legible figures of all 26,000 real test triples under it (what a perfect generator scores)."""
     from ganzoo.data.root import resolve_data_root
     from ganzoo.discovery import get_registry
 
     data = get_registry().dataset("stacked-mnist").load(resolve_data_root(data_root), "test", False)
     reading = read(data.images[:N])
-    rule = Legibility.of_reference(reading)
-    return {"norm_range": [rule.low, rule.high], **legible_metrics(reading, (rule.low, rule.high))}
+    rule = Legibility.of_reference(Reading(*(column[:TYPICAL_N] for column in reading)))
+    return rule, {"rule": rule.describe(), "rule_version": RULE_VERSION, **legible_metrics(reading, rule)}
 
 
 def train(config: str, seed: int) -> dict:
@@ -109,7 +111,7 @@ def train(config: str, seed: int) -> dict:
     return {"train_cpu_s": cpu, "train_wall_s": time.time() - start, "command": " ".join(["ganzoo", *command[3:]])}
 
 
-def evaluate(config: str, seed: int, norm_range: list[float]) -> dict:
+def evaluate(config: str, seed: int, rule: Legibility) -> dict:
     run = RUNS / f"{config}-seed{seed}"
     model = load(run, ema=True)
     generator = model.generator.eval()
@@ -119,7 +121,7 @@ def evaluate(config: str, seed: int, norm_range: list[float]) -> dict:
     resolved = json.loads((run / "config.json").read_text())
     resolved = resolved.get("config", resolved)
     keys = ("generator", "discriminator", "loss", "steps", "batch_size", "lr_g", "lr_d", "betas", "ema_decay", "generator_options", "discriminator_options", "loss_options")
-    return {"step": model.step, "ema": model.ema, "resolved": {k: resolved.get(k) for k in keys}, **legible_metrics(read(images), tuple(norm_range))}
+    return {"step": model.step, "ema": model.ema, "resolved": {k: resolved.get(k) for k in keys}, **legible_metrics(read(images), rule)}
 
 
 def cpu_model() -> str:
@@ -140,7 +142,7 @@ def write_table(data: dict, threshold: str = "0.9") -> None:
         f"<!-- generated by `{data['command']}`; edit the script, not this page -->",
         "",
         f"{N} samples per cell (latent seed 0, EMA generator when the run has one); the shipped MNIST classifier reads each channel. "
-        f"Argmax: the papers' protocol (every sample). Legible at {threshold}: the classifier is >= {threshold} sure on all three channels, each with features in the real triples' norm range; "
+        f"Argmax: the papers' protocol (every sample). Legible at {threshold}: the classifier is >= {threshold} sure on all three channels, each read as the real triples are (feature norm in their range, block activity typical: ganzoo's rule, version {data['real']['rule_version']}); "
         f"legible modes and KL count those samples only. CPU: {data['cpu']}, one thread (OMP_NUM_THREADS=1), other work running.",
         "",
     ]
@@ -171,6 +173,8 @@ def _merged(path: Path, data: dict) -> dict:
     if not path.exists():
         return data
     stored = json.loads(path.read_text())
+    if stored.get("real", {}).get("rule_version") != RULE_VERSION:
+        return data
     seen = {(c["config"], c["seed"]) for c in data["cells"]}
     data["cells"] += [c for c in stored.get("cells", []) if (c["config"], c["seed"]) not in seen]
     data["configs"] += [c for c in stored.get("configs", []) if c not in data["configs"]]
@@ -187,8 +191,10 @@ def main() -> None:
     path = RESULTS / "stacked_mnist_dcgan.json"
     data = json.loads(path.read_text()) if path.exists() else {"cells": [], "configs": []}
     data.update(command=invocation(), cpu=cpu_model())
-    if "norm_range" not in data.get("real", {}):
-        data["real"] = real_calibration(args.data_root)
+    rule, real = real_calibration(args.data_root)
+    if data.get("real", {}).get("rule_version") != RULE_VERSION:  # cells counted by an older rule are dropped
+        data.update(cells=[], configs=[])
+    data["real"] = real
     for config in [c for c in args.configs.split(",") if c]:
         if config not in CONFIGS:
             parser.error(f"unknown configuration {config!r}; choose from {', '.join(CONFIGS)}")
@@ -198,7 +204,7 @@ def main() -> None:
             if args.table_only or any(c["config"] == config and c["seed"] == seed for c in data["cells"]):
                 continue
             timing = train(config, seed)
-            cell = {"config": config, "seed": seed, **timing, **evaluate(config, seed, data["real"]["norm_range"])}
+            cell = {"config": config, "seed": seed, **timing, **evaluate(config, seed, rule)}
             data = _merged(path, data)  # another invocation may have added cells meanwhile (two can run at once)
             data["cells"].append(cell)
             write_json_atomically(path, data)
