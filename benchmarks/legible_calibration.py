@@ -63,9 +63,9 @@ def controls(channels: int, n: int = 2000) -> dict[str, torch.Tensor]:
 
 def figures(reading: Reading, reference: Reading, num_classes: int, modes: bool) -> dict:
     """At each threshold: the legible fraction (full rule and softmax alone), per channel, and the legible modes or classes."""
-    rows = {}
+    rows, fitted = {}, Legibility.of_reference(reference)
     for threshold in GRID:
-        rule = Legibility.of_reference(reference, threshold)
+        rule = fitted.with_threshold(threshold)
         legible = rule(reading)
         row = {
             "legible_fraction": float(legible.double().mean()),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -101,9 +101,9 @@ class Typicality:
         centred = x - mean
         covariance = centred.T @ centred / max(len(x) - 1, 1)
         covariance += ACTIVITY_RIDGE * float(covariance.diagonal().mean().clamp_min(1e-12)) * torch.eye(len(mean), dtype=torch.double)
-        rule = cls(mean, torch.linalg.inv(covariance), 0.0)
-        limit = float(torch.quantile(rule.distance(x), TYPICAL_ACTIVITY_QUANTILE))
-        return cls(mean, rule.precision, limit)
+        precision = torch.linalg.inv(covariance)
+        distances = ((centred @ precision) * centred).sum(-1)
+        return cls(mean, precision, float(torch.quantile(distances, TYPICAL_ACTIVITY_QUANTILE)))
 
     def distance(self, activity: torch.Tensor) -> torch.Tensor:
         """Squared Mahalanobis distance of each activity vector (..., D) from the reference mean."""
@@ -150,7 +150,7 @@ class Legibility:
 
     def with_threshold(self, threshold: float) -> Legibility:
         """The same reference range and activity rule at another confidence threshold."""
-        return Legibility(threshold, self.low, self.high, self.typical)
+        return replace(self, threshold=threshold)
 
     def __call__(self, reading: Reading) -> torch.Tensor:
         """(N,) bool: legible samples; with (N, C) readings (one per channel) every channel must be."""
