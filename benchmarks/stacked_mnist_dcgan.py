@@ -61,6 +61,10 @@ CONFIGS: dict[str, list[str]] = {
     "ema": ["--ema-decay", "0.999"],
     "full-width": ["--set", "generator.width=64", "--set", "generator.hidden=1024", "--set", "discriminator.width=64", "--set", "discriminator.hidden=1024"],
     "pacgan2-ema": ["--discriminator", "pacgan", "--set", "discriminator.pack=2", "--ema-decay", "0.999"],
+    # each channel drawn by the generator's shared convolutions from its own feature map and judged alone by the
+    # discriminator's shared convolutions as well as together (the InfoGAN networks' split_channels option)
+    "split-channels": ["--set", "generator.split_channels=true", "--set", "discriminator.split_channels=true"],
+    "split-channels-mbstd": ["--set", "generator.split_channels=true", "--set", "discriminator.split_channels=true", "--set", "discriminator.mbstd=true"],
     # the recipe the health warnings and the Mode collapse page recommend against collapse, at its own default run
     "wgan-gp": [],
 }

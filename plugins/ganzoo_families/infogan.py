@@ -18,7 +18,14 @@ The discriminator's ``norm`` is ``batch`` (DCGAN, LSGAN), ``layer`` (a WGAN-GP c
 gradient penalty is per sample, which BatchNorm's batch coupling breaks) or ``none``;
 ``spectral=True`` wraps every weight in spectral normalisation (SN-GAN); ``mbstd=True`` appends
 the minibatch standard deviation (over groups of ``mbstd_group`` samples) to the last feature
-map, a remedy for mode collapse (Karras et al. 2018). Conditional networks
+map, a remedy for mode collapse (Karras et al. 2018). ``split_channels=True`` treats each image
+channel as an image of its own, for data built that way (Stacked-MNIST's three digits; the dataset
+declares it and the run switches the option on in both networks, see ``DatasetSpec.separate_channels``):
+the generator's second fully connected layer gives one feature map per channel and the same two
+transposed convolutions draw each map as a 1-channel image; the discriminator's convolutions read
+each channel as a 1-channel image, a linear score judges each channel's features alone and the fully
+connected layer judges all channels' features together (so a digit drawn badly in one channel, and
+three channels that do not go together, both cost the score). Conditional networks
 take the label as a learned embedding concatenated to z (generator) and through a projection
 head on the last hidden features (discriminator; Miyato & Koyama 2018).
 """
@@ -69,32 +76,43 @@ def _norm_1d(kind: str, features: int) -> nn.Module:
 class InfoGANGenerator(nn.Module):
     """z (+ label embedding) -> FC -> FC to a (2·width)x(H/4)x(W/4) map -> two transposed convs -> tanh."""
 
-    def __init__(self, latent_dim: int, image_shape: tuple[int, int, int], num_classes: int = 0, width: int = 64, hidden: int = 1024):
+    def __init__(
+        self,
+        latent_dim: int,
+        image_shape: tuple[int, int, int],
+        num_classes: int = 0,
+        width: int = 64,
+        hidden: int = 1024,
+        split_channels: bool = False,
+    ):
         super().__init__()
         self.latent_dim, self.image_shape, self.num_classes = latent_dim, tuple(image_shape), num_classes
         channels, h, w = _check_side(image_shape)
         self.embed = LabelEmbedding(num_classes, 50)
+        # split_channels: one feature map per image channel, each drawn by the same convolutions as a 1-channel image
+        self.maps, out = (channels, 1) if split_channels else (1, channels)
         self.map_shape = (2 * width, h, w)
         self.fc = nn.Sequential(
             nn.Linear(latent_dim + self.embed.dim, hidden, bias=False),
             nn.BatchNorm1d(hidden),
             nn.ReLU(True),
-            nn.Linear(hidden, 2 * width * h * w, bias=False),
-            nn.BatchNorm1d(2 * width * h * w),
+            nn.Linear(hidden, self.maps * 2 * width * h * w, bias=False),
+            nn.BatchNorm1d(self.maps * 2 * width * h * w),
             nn.ReLU(True),
         )
         self.conv = nn.Sequential(
             nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False),
             nn.BatchNorm2d(width),
             nn.ReLU(True),
-            nn.ConvTranspose2d(width, channels, 4, 2, 1),
+            nn.ConvTranspose2d(width, out, 4, 2, 1),
             nn.Tanh(),
         )
         init_normal(self)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         h = torch.cat([z, self.embed(labels, len(z), z)], dim=1)
-        return self.conv(self.fc(h).view(len(z), *self.map_shape))
+        images = self.conv(self.fc(h).view(len(z) * self.maps, *self.map_shape))
+        return images.view(len(z), *self.image_shape)
 
 
 class InfoGANDiscriminator(nn.Module):
@@ -110,24 +128,33 @@ class InfoGANDiscriminator(nn.Module):
         spectral: bool = False,
         mbstd: bool = False,
         mbstd_group: int = 4,
+        split_channels: bool = False,
     ):
         super().__init__()
         self.image_shape, self.num_classes = tuple(image_shape), num_classes
         channels, h, w = _check_side(image_shape)
+        # split_channels: the convolutions read each image channel as a 1-channel image (shared weights), a
+        # linear score judges each channel's features alone, and the fully connected layer judges them together
+        self.split = channels if split_channels else 0
         convs = [
-            nn.Conv2d(channels, width, 4, 2, 1),
+            nn.Conv2d(1 if split_channels else channels, width, 4, 2, 1),
             nn.LeakyReLU(0.2, True),
             nn.Conv2d(width, 2 * width, 4, 2, 1, bias=norm == "none"),
             norm_2d(norm, 2 * width),
             nn.LeakyReLU(0.2, True),
         ]
+        maps = (channels if split_channels else 1) * 2 * width
+        if split_channels:
+            self.channel_features = nn.Sequential(*convs)
+            self.channel_score = nn.Linear(2 * width * h * w, 1)
+            convs = []
         # the minibatch standard deviation joins the last feature map as one more channel (Karras et al. 2018)
         stddev = [MinibatchStdDev(mbstd_group)] if mbstd else []
         self.features = nn.Sequential(
             *convs,
             *stddev,
             nn.Flatten(),
-            nn.Linear((2 * width + len(stddev)) * h * w, hidden, bias=norm == "none"),
+            nn.Linear((maps + len(stddev)) * h * w, hidden, bias=norm == "none"),
             _norm_1d(norm, hidden),
             nn.LeakyReLU(0.2, True),
         )
@@ -140,8 +167,14 @@ class InfoGANDiscriminator(nn.Module):
                     spectral_norm(layer)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.features(x)
-        score = self.score(h).view(-1)
+        if self.split:
+            maps = self.channel_features(x.reshape(-1, 1, *x.shape[2:]))
+            channel_scores = self.channel_score(maps.flatten(1)).view(len(x), self.split).sum(dim=1)
+            h = self.features(maps.reshape(len(x), -1, *maps.shape[2:]))
+            score = self.score(h).view(-1) + channel_scores
+        else:
+            h = self.features(x)
+            score = self.score(h).view(-1)
         if self.project is None:
             return score
         if labels is None:

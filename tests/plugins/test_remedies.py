@@ -137,3 +137,36 @@ def test_a_pack_of_3_trains_at_batch_18(tmp_path, tiny):
     config = resolve_config(get_registry(), "mnist", "dcgan", discriminator="pacgan", part_options=options, **{**tiny, "batch_size": 18, "steps": 2})
     trainer = Trainer(config, tmp_path / "run", progress=False)
     assert trainer.fit().step == 2 and isinstance(trainer.gan.D, PackedDiscriminator) and trainer.gan.D.pack == 3
+
+
+def test_split_channels_draws_each_channel_with_the_same_convolutions():
+    registry = get_registry()
+    torch.manual_seed(0)
+    G = registry.build_part("generator", "infogan", latent_dim=8, image_shape=(3, 28, 28), num_classes=0, width=4, hidden=16, split_channels=True).eval()
+    assert G.conv[-2].out_channels == 1  # the last transposed conv draws one channel
+    z = torch.randn(5, 8)
+    with torch.no_grad():
+        images = G(z)
+        maps = G.fc(z).view(5, 3, *G.map_shape)  # one feature map per channel, side by side in the fc output
+        for channel in range(3):
+            assert torch.allclose(images[:, channel], G.conv(maps[:, channel])[:, 0], atol=1e-6)
+    plain = registry.build_part("generator", "infogan", latent_dim=8, image_shape=(3, 28, 28), num_classes=0, width=4, hidden=16)
+    assert plain(z).shape == images.shape == (5, 3, 28, 28) and plain.conv[-2].out_channels == 3
+
+
+@pytest.mark.parametrize("discriminator", ["infogan", "infogan-critic"])
+def test_split_channels_judges_each_channel_alone_and_all_together(discriminator):
+    registry = get_registry()
+    torch.manual_seed(0)
+    D = registry.build_part("discriminator", discriminator, image_shape=(3, 28, 28), num_classes=0, width=4, hidden=16, split_channels=True).eval()
+    assert D.channel_features[0].in_channels == 1
+    x = torch.rand(6, 3, 28, 28, requires_grad=True)
+    score = D(x)
+    assert score.shape == (6,)
+    with torch.no_grad():  # the score is the joint head's plus one linear score per channel, on the channel's own features
+        maps = D.channel_features(x.reshape(18, 1, 28, 28))
+        alone = D.channel_score(maps.flatten(1)).view(6, 3).sum(1)
+        together = D.score(D.features(maps.reshape(6, 3 * maps.shape[1], *maps.shape[2:]))).view(-1)
+    assert torch.allclose(score, alone + together, atol=1e-5)
+    score.sum().backward()
+    assert all(x.grad[:, c].abs().sum() > 0 for c in range(3))
