@@ -40,6 +40,11 @@ class DatasetSpec:
     #: A digest of the data's content (``folder:PATH``: its files' names, sizes and times, and the
     #: options), for caches that must go stale when the data changes; "" for fixed datasets.
     content_key: str = ""
+    #: Each channel is an image of its own (Stacked-MNIST: three independent digits). A run on such data
+    #: switches on the ``split_channels`` option of its generator and discriminator where they have one
+    #: (the InfoGAN networks: each channel drawn and judged by shared convolutions); ``--set
+    #: generator.split_channels=false`` keeps the plain networks.
+    separate_channels: bool = False
 
 
 @dataclass(frozen=True)

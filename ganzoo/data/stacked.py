@@ -59,4 +59,5 @@ def stacked_mnist_spec(mnist: DatasetSpec) -> DatasetSpec:
         feature_extractor="ganzoo-mnist-per-channel",
         mode_reader="ganzoo-mnist",
         eval_n=26_000,
+        separate_channels=True,
     )

@@ -21,6 +21,7 @@ from ganzoo.options import ON_NAN, PRECISIONS, add_options, check_option, identi
 from ganzoo.protocols import Recipe
 from ganzoo.registry import Registry
 from ganzoo.train.part_options import TRIO, SETTABLE, batch_multiple, check_part_options, inner_part, keep_accepted, part_spec
+from ganzoo.train.part_options import part_options as declared_options
 
 __all__ = ["ON_NAN", "PRECISIONS", "TrainConfig", "image_shape_of", "replace", "resolve_config", "run_identity", "validate_config"]
 
@@ -122,6 +123,8 @@ def resolve_config(
                 spec = part_spec(registry, part, overrides[part])
                 values[f"{part}_options"] = _replacement_options(registry, part, spec, values, (part_options or {}).get(part, {}), base.name)
         values.update(overrides)
+        if registry.dataset(dataset).separate_channels:
+            _split_channels(registry, values)
         for part, options in (part_options or {}).items():
             if part not in SETTABLE:
                 raise ConfigError(f"Part options are for {', '.join(SETTABLE)}; got {part!r}.")
@@ -135,6 +138,16 @@ def resolve_config(
     for warning in held:
         warnings.warn(warning.message, warning.category, stacklevel=2)
     return config
+
+
+def _split_channels(registry: Registry, values: dict[str, Any]) -> None:
+    """On data whose channels are images of their own: ``split_channels=True`` for the generator and the
+    discriminator when both have the option (a generator that draws channels apart needs a discriminator that
+    judges them apart) and are not told otherwise (``--set`` merges over it)."""
+    parts = ("generator", "discriminator")
+    if all("split_channels" in declared_options(part_spec(registry, part, values[part]))[0] for part in parts):
+        for part in parts:
+            values[f"{part}_options"] = {"split_channels": True, **values[f"{part}_options"]}
 
 
 def image_shape_of(dataset_shape: tuple[int, int, int], image_size: int | None) -> tuple[int, int, int]:

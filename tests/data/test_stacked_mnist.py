@@ -46,3 +46,18 @@ def test_every_recipe_trains_on_stacked_mnist(recipe, data_root, tmp_path):
     assert (tmp_path / "run" / "samples" / "step-0000002.png").is_file()
     if config.conditional:  # 1000 modes as classes; the grid shows 10 of them (000, 111, ..., 999), 8 each
         assert trainer.fixed_labels.unique().tolist() == [0, 111, 222, 333, 444, 555, 666, 777, 888, 999]
+
+
+def test_its_channels_are_drawn_and_judged_apart_by_default_where_both_networks_can():
+    registry = get_registry()
+    assert registry.dataset("stacked-mnist").separate_channels and not registry.dataset("mnist").separate_channels
+    for recipe in ("dcgan", "lsgan", "cgan"):
+        config = resolve_config(registry, "stacked-mnist", recipe)
+        assert config.generator_options["split_channels"] is True and config.discriminator_options["split_channels"] is True
+        assert "split_channels" not in resolve_config(registry, "mnist", recipe).generator_options
+    # wgan-gp's 28-px critic is an MLP, which has no split: its generator keeps drawing the channels together
+    config = resolve_config(registry, "stacked-mnist", "wgan-gp")
+    assert "split_channels" not in config.generator_options and "split_channels" not in config.discriminator_options
+    # the user's --set wins
+    plain = resolve_config(registry, "stacked-mnist", "dcgan", part_options={"generator": {"split_channels": False}, "discriminator": {"split_channels": False}})
+    assert plain.generator_options["split_channels"] is False and plain.discriminator_options["split_channels"] is False
