@@ -68,7 +68,7 @@ def train(name: str, data: str, steps: int, runs: Path = RUNS) -> dict:
     before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
     subprocess.run(command, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    shown = " ".join(["ganzoo", *command[3:]]).replace(data, "folder:EMOJI").replace(" --resume", "")
+    shown = " ".join(["ganzoo", *command[3:]]).replace(data, "folder:EMOJI").replace(str(run), f"runs/emoji_pack/{name}").replace(" --resume", "")
     return {"command": shown, "train_cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1), "train_wall_s": round(time.time() - start, 1)}
 
 
@@ -79,16 +79,19 @@ def _scores(metrics: dict) -> dict:
 
 def pack(name: str, timing: dict, folder: dict, runs: Path = RUNS) -> dict:
     """Write one pack from its run, score run and pack; the results row."""
+    from ganzoo.train.speed import images_per_s_of
+
     recipe, _ = PACKS[name]
     run_dir = runs / name
     run = load(run_dir, ema=True)
+    logged = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
     record = json.loads((run_dir / CONFIG_FILE).read_text())
     config = record["config"]
     out_dir = PACK_FOLDER / name
     card = {
         "name": name,
         "description": f"{recipe} trained on 3781 Twitter emoji at 64x64 (9 categories{', the category as the label' if run.num_classes else ''}) "
-        f"for {run.step} steps, int8 weights.",
+        f"for {run.step} steps, int8 weights. {LICENCE}",
         "recipe": recipe,
         "dataset": "emoji-64 (folder)",
         "image_shape": list(run.image_shape),
@@ -102,6 +105,7 @@ def pack(name: str, timing: dict, folder: dict, runs: Path = RUNS) -> dict:
             "data": f"benchmarks/emoji.py's folder: {folder['package']}, {folder['images']} images, {len(folder['per_category'])} categories",
             **{k: config[k] for k in ("steps", "batch_size", "generator", "discriminator", "loss")},
             "train_s": timing["train_wall_s"],
+            "images_per_s": round(images_per_s_of(logged) or 0.0, 1),
             "train_cpu_s": timing["train_cpu_s"],
             "hardware": emoji.machine().get("cpu", "?"),
         },
