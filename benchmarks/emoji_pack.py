@@ -51,9 +51,10 @@ PACKS: dict[str, tuple[str, tuple[str, ...]]] = {
     # the recipe's 64-px row: the DCGAN networks, batch 128, Adam 2e-4, beta1 0.5
     "dcgan-emoji-64": ("dcgan", ("--image-size", "64", *WIDTH, *SPEED)),
     # the category as the label: the DCGAN generator with a label embedding and the DCGAN projection
-    # discriminator (the recipe's 128-px row; its 64-px row, the SN-GAN ResNets with 5 D steps, is too slow for a CPU)
+    # discriminator (the recipe's 128-px row; its 64-px row, the SN-GAN ResNets with 5 D steps, is too slow for a CPU),
+    # with DiffAugment: without it D won from the start and the run drew grey noise at step 1000
     "cgan-emoji-64": ("cgan", ("--image-size", "64", "--generator", "dcgan", "--discriminator", "projection", "--loss", "bce", "--d-steps", "1",
-                               "--batch-size", "128", "--betas", "0.5,0.999", *WIDTH, *SPEED)),
+                               "--batch-size", "128", "--betas", "0.5,0.999", "--augment", "diffaugment", *WIDTH, *SPEED)),
 }  # fmt: skip
 LICENCE = "Trained on Twemoji 64-px images (emoji-datasource-twitter on npm); Twemoji graphics: Copyright Twitter, Inc and other contributors, CC-BY 4.0."
 
