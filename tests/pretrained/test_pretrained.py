@@ -24,7 +24,7 @@ LEADERBOARD = REPO / "benchmarks" / "results" / "leaderboard"
 RECIPES = ("vanilla", "dcgan", "wgan-gp", "cgan", "lsgan", "sngan")
 DATASETS = ("mnist", "fashion-mnist")
 PACK_BUDGET = 25 * 2**20  # the whole pack, every generator's weights, cards and grids
-COLOUR_PACKS = ("dcgan-emoji-64",)  # benchmarks/emoji_pack.py's, trained on a folder of 64-px colour emoji
+COLOUR_PACKS = ("dcgan-emoji-64", "cgan-emoji-64")  # benchmarks/emoji_pack.py's, trained on a folder of 64-px colour emoji
 
 
 def _pretrained() -> list[str]:
@@ -71,6 +71,15 @@ def test_the_colour_pack_draws_64_px_images_without_its_folder_and_keeps_its_sco
     images = model.generate(4, seed=0)
     assert images.shape == (4, 3, 64, 64) and torch.equal(images, model.generate(4, seed=0))
     assert images[:, 0].float().mean() != images[:, 2].float().mean()  # colour: its channels differ
+
+
+def test_the_conditional_colour_pack_draws_the_category_it_is_asked_for():
+    model = api.load("cgan-emoji-64")
+    assert model.num_classes == 9 and model.class_names[2] == "flags" and "smileys-emotion" in model.class_names
+    flags, smileys = (model.generate(8, label=model.class_names.index(name), seed=0) for name in ("flags", "smileys-emotion"))
+    assert flags.shape == smileys.shape == (8, 3, 64, 64) and not torch.equal(flags, smileys)
+    # the card's conditional accuracy (the folder's domain extractor) is above the 1-in-9 of a generator that ignores labels
+    assert model.card["scores"]["this pack (int8)"]["conditional_accuracy"] > 2 / 9
 
 
 def test_the_whole_pack_stays_within_its_budget():
