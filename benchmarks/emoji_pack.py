@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import emoji  # benchmarks/emoji.py: the folder and the domain extractor
-from records import invocation, merged_rows
+from records import invocation, merged_rows, run_training
 
 from ganzoo.api.evaluation import evaluate
 from ganzoo.api.model import GanModel, load
@@ -37,6 +34,7 @@ from ganzoo.discovery import get_registry
 from ganzoo.loading import load_pack
 from ganzoo.pretrained.pack import GRID_FILE, write_card, write_pack
 from ganzoo.pretrained.spec import PretrainedSpec
+from ganzoo.train.speed import images_per_s_of
 
 REPO = Path(__file__).resolve().parent.parent
 PACK_FOLDER = REPO / "ganzoo" / "pretrained" / "packs"
@@ -64,13 +62,9 @@ def train(name: str, data: str, steps: int, runs: Path = RUNS) -> dict:
     recipe, flags = PACKS[name]
     run = runs / name
     command = [sys.executable, "-m", "ganzoo", "train", recipe, "--data", data, "--steps", str(steps), "--seed", "0", "-q", "--out", str(run), *flags]
-    if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()):
-        command.append("--resume")
-    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
-    subprocess.run(command, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    shown = " ".join(["ganzoo", *command[3:]]).replace(data, "folder:EMOJI").replace(str(run), f"runs/emoji_pack/{name}").replace(" --resume", "")
-    return {"command": shown, "train_cpu_s": round((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), 1), "train_wall_s": round(time.time() - start, 1)}
+    _, cpu, wall = run_training(command, run)
+    shown = " ".join(["ganzoo", *command[3:]]).replace(data, "folder:EMOJI").replace(str(run), f"runs/emoji_pack/{name}")
+    return {"command": shown, "train_cpu_s": round(cpu, 1), "train_wall_s": round(wall, 1)}
 
 
 def _scores(metrics: dict) -> dict:
@@ -80,8 +74,6 @@ def _scores(metrics: dict) -> dict:
 
 def pack(name: str, timing: dict, folder: dict, runs: Path = RUNS) -> dict:
     """Write one pack from its run, score run and pack; the results row."""
-    from ganzoo.train.speed import images_per_s_of
-
     recipe, _ = PACKS[name]
     run_dir = runs / name
     run = load(run_dir, ema=True)

@@ -24,11 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -40,7 +37,7 @@ from ganzoo.evaluate.coverage import RULE_VERSION, TYPICAL_N, Legibility, Readin
 from ganzoo.evaluate.modes import channels_to_modes, mode_metrics, read_channels
 from ganzoo.sampling import sample_images
 from ganzoo.train.images import save_grid
-from records import invocation
+from records import invocation, run_training
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -129,13 +126,8 @@ def train(config: str, seed: int) -> dict:
     finished = _finished_before(run)
     if finished is not None:
         return {**finished, "command": " ".join(["ganzoo", *command[3:]])}
-    if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()):
-        command.append("--resume")
-    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
-    subprocess.run(command, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"train_cpu_s": cpu, "train_wall_s": time.time() - start, "command": " ".join(["ganzoo", *command[3:]])}
+    command, cpu, wall = run_training(command, run)
+    return {"train_cpu_s": cpu, "train_wall_s": wall, "command": " ".join(["ganzoo", *command[3:]])}
 
 
 def evaluate(config: str, seed: int, rule: Legibility) -> dict:
