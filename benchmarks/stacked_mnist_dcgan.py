@@ -69,6 +69,9 @@ CONFIGS: dict[str, list[str]] = {
     # ``default`` resolves to since Stacked-MNIST declares separate channels), stated in flags
     "split-channels": SPLIT,
     "split-channels-mbstd": [*SPLIT, "--set", "discriminator.mbstd=true"],
+    # the split generator drawing each channel from its own slice of z (independent channels by construction)
+    "split-latent": [*SPLIT, "--set", "generator.split_latent=true"],
+    "split-latent-r1": [*SPLIT, "--set", "generator.split_latent=true", "--loss", "bce+r1"],
     # the recipe the health warnings and the Mode collapse page recommend against collapse, at its own default run
     "wgan-gp": [],
 }

@@ -25,7 +25,10 @@ the generator's second fully connected layer gives one feature map per channel a
 transposed convolutions draw each map as a 1-channel image; the discriminator's convolutions read
 each channel as a 1-channel image, a linear score judges each channel's features alone and the fully
 connected layer judges all channels' features together (so a digit drawn badly in one channel, and
-three channels that do not go together, both cost the score). Conditional networks
+three channels that do not go together, both cost the score). The generator's ``split_latent=True``
+(with ``split_channels``) goes one step further, for data whose channels are independent images: each
+channel's map comes from its own slice of z (``latent_dim // channels`` dims) through the same fully
+connected layers, so the channels are independent by construction. Conditional networks
 take the label as a learned embedding concatenated to z (generator) and through a projection
 head on the last hidden features (discriminator; Miyato & Koyama 2018).
 """
@@ -84,20 +87,28 @@ class InfoGANGenerator(nn.Module):
         width: int = 64,
         hidden: int = 1024,
         split_channels: bool = False,
+        split_latent: bool = False,
     ):
         super().__init__()
         self.latent_dim, self.image_shape, self.num_classes = latent_dim, tuple(image_shape), num_classes
         channels, h, w = _check_side(image_shape)
+        if split_latent and not split_channels:
+            raise ValueError("split_latent draws each channel from its own slice of z: it needs split_channels=True")
+        if split_latent and latent_dim < channels:
+            raise ValueError(f"split_latent gives each of the {channels} channels latent_dim // {channels} dims; latent_dim is {latent_dim}")
         self.embed = LabelEmbedding(num_classes, 50)
-        # split_channels: one feature map per image channel, each drawn by the same convolutions as a 1-channel image
-        self.maps, out = (channels, 1) if split_channels else (1, channels)
+        # split_channels: one feature map per image channel, each drawn by the same convolutions as a 1-channel image;
+        # split_latent: each channel's map from its own slice of z by the same fully connected layers (independent channels)
+        maps, out = (channels, 1) if split_channels else (1, channels)
+        self.slices = channels if split_latent else 1
+        fc_inputs, fc_maps = (latent_dim // channels, 1) if split_latent else (latent_dim, maps)
         self.map_shape = (2 * width, h, w)
         self.fc = nn.Sequential(
-            nn.Linear(latent_dim + self.embed.dim, hidden, bias=False),
+            nn.Linear(fc_inputs + self.embed.dim, hidden, bias=False),
             nn.BatchNorm1d(hidden),
             nn.ReLU(True),
-            nn.Linear(hidden, self.maps * 2 * width * h * w, bias=False),
-            nn.BatchNorm1d(self.maps * 2 * width * h * w),
+            nn.Linear(hidden, fc_maps * 2 * width * h * w, bias=False),
+            nn.BatchNorm1d(fc_maps * 2 * width * h * w),
             nn.ReLU(True),
         )
         self.conv = nn.Sequential(
@@ -110,9 +121,13 @@ class InfoGANGenerator(nn.Module):
         init_normal(self)
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        h = torch.cat([z, self.embed(labels, len(z), z)], dim=1)
-        images = self.conv(self.fc(h).view(len(z) * self.maps, *self.map_shape))
-        return images.view(len(z), *self.image_shape)
+        label = self.embed(labels, len(z), z)
+        if self.slices > 1:  # (B, slices·k) -> (B·slices, k), each row with its sample's label
+            z = z[:, : z.shape[1] // self.slices * self.slices].reshape(len(label) * self.slices, -1)
+            label = label.repeat_interleave(self.slices, dim=0)
+        h = torch.cat([z, label], dim=1)
+        images = self.conv(self.fc(h).view(-1, *self.map_shape))
+        return images.view(-1, *self.image_shape)
 
 
 class InfoGANDiscriminator(nn.Module):

@@ -154,6 +154,30 @@ def test_split_channels_draws_each_channel_with_the_same_convolutions():
     assert plain(z).shape == images.shape == (5, 3, 28, 28) and plain.conv[-2].out_channels == 3
 
 
+@pytest.mark.parametrize("num_classes", [0, 4])
+def test_split_latent_draws_each_channel_from_its_own_slice_of_z(num_classes):
+    registry = get_registry()
+    torch.manual_seed(0)
+    G = registry.build_part(
+        "generator", "infogan", latent_dim=7, image_shape=(3, 28, 28), num_classes=num_classes, width=4, hidden=16,
+        split_channels=True, split_latent=True,
+    ).eval()
+    z, labels = torch.randn(5, 7), torch.arange(5) % 4 if num_classes else None
+    with torch.no_grad():
+        images = G(z, labels)
+        for channel in range(3):  # 7 // 3 = 2 dims per channel; the seventh is unused
+            moved = z.clone()
+            moved[:, 2 * channel : 2 * channel + 2] = torch.randn(5, 2)
+            changed = (G(moved, labels) - images).abs().flatten(2).amax(dim=2)  # (batch, channel)
+            assert (changed[:, channel] > 0).all()
+            assert torch.equal(changed[:, [c for c in range(3) if c != channel]], torch.zeros(5, 2))
+        unused = z.clone()
+        unused[:, 6] += 1.0
+        assert torch.equal(G(unused, labels), images)
+    with pytest.raises(PluginError, match="needs split_channels"):
+        registry.build_part("generator", "infogan", latent_dim=8, image_shape=(3, 28, 28), num_classes=0, split_latent=True)
+
+
 @pytest.mark.parametrize("discriminator", ["infogan", "infogan-critic"])
 def test_split_channels_judges_each_channel_alone_and_all_together(discriminator):
     registry = get_registry()
