@@ -4,7 +4,7 @@ Using ganzoo from Python: :mod:`ganzoo.api` (train, load a run or a pretrained g
 sample, evaluate, list); ``ganzoo.load("cgan-mnist")`` is :func:`ganzoo.api.load`.
 
 The public API for plugin authors: :data:`hookimpl`, the contracts in :mod:`ganzoo.protocols`
-(:class:`Recipe`, :class:`PartSpec`, :class:`Generator`, :class:`Discriminator`, :class:`Loss`,
+(:class:`Recipe` and a preset's :class:`PaperFigures`, :class:`PartSpec`, :class:`Generator`, :class:`Discriminator`, :class:`Loss`,
 :class:`PhaseContext`, :class:`Augmentation`),
 :class:`DatasetSpec` / :class:`ImageDataset` for datasets, and the errors in :mod:`ganzoo.errors`.
 
@@ -30,6 +30,7 @@ _LAZY = {
     "Discriminator": "ganzoo.protocols",
     "Generator": "ganzoo.protocols",
     "Loss": "ganzoo.protocols",
+    "PaperFigures": "ganzoo.protocols",
     "PartSpec": "ganzoo.protocols",
     "PhaseContext": "ganzoo.protocols",
     "Recipe": "ganzoo.protocols",
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from ganzoo.data.dataset import ImageDataset
     from ganzoo.api.model import GanModel, load
     from ganzoo.base.specs import PretrainedSpec
-    from ganzoo.protocols import Augmentation, Discriminator, Generator, Loss, PartSpec, PhaseContext, Recipe
+    from ganzoo.protocols import Augmentation, Discriminator, Generator, Loss, PaperFigures, PartSpec, PhaseContext, Recipe
 
 
 __getattr__, __dir__ = lazy_names(__name__, _LAZY)
@@ -61,6 +62,7 @@ __all__ = [
     "Generator",
     "ImageDataset",
     "Loss",
+    "PaperFigures",
     "PartSpec",
     "PhaseContext",
     "PluginError",

@@ -227,6 +227,29 @@ class PartSpec:
 
 
 @dataclass(frozen=True)
+class PaperFigures:
+    """A preset recipe's card: what its paper reports for the configuration the recipe trains.
+
+    ``steps`` counts the paper's generator updates (the recipe's ``steps``, so a preset trains the
+    paper's whole budget by default); ``fid`` and ``inception_score`` are the published figures on
+    ``data`` (``None`` where the paper reports none); ``source`` names the paper and its table,
+    ``note`` what differs or how the figure was measured (e.g. the number of samples).
+    """
+
+    source: str
+    data: str
+    steps: int
+    fid: float | None = None
+    inception_score: float | None = None
+    note: str = ""
+
+    def describe(self) -> str:
+        """One line: ``paper: FID 21.7, IS 8.22 after 50,000 G steps on CIFAR-10 32 px (source)``."""
+        scores = [f"FID {self.fid:g}" if self.fid is not None else "no FID", *([f"IS {self.inception_score:g}"] if self.inception_score is not None else [])]
+        return f"paper: {', '.join(scores)} after {self.steps:,} G steps on {self.data} ({self.source})"
+
+
+@dataclass(frozen=True)
 @add_options(recipe_only=True)
 class Recipe:
     """A named generator x discriminator x loss combination with its paper's defaults.
@@ -245,6 +268,10 @@ class Recipe:
     defaults (any field of :meth:`default_fields`; ``"reference"`` is the row's source, shown by
     ``ganzoo list recipes``); flags the user sets still win. Other sides train the recipe's own
     defaults. See :meth:`defaults_for`.
+
+    ``paper`` makes the recipe a *preset*: one paper's configuration for one dataset (its networks,
+    optimiser, batch, discriminator steps, image side and number of steps), with the figures that
+    paper published for it (:class:`PaperFigures`, shown by ``ganzoo list recipes``).
     """
 
     name: str
@@ -254,6 +281,7 @@ class Recipe:
     description: str = ""
     reference: str = ""  # the paper the defaults come from
     by_resolution: dict = field(default_factory=dict)  # image side -> the defaults that replace the recipe's at that side
+    paper: PaperFigures | None = None  # a preset's card: the paper's published figures for this configuration
 
     def __post_init__(self) -> None:
         allowed = {*self.default_fields(), "reference"}
@@ -271,7 +299,7 @@ class Recipe:
     @classmethod
     def default_fields(cls) -> list[str]:
         """Names of the fields that are training defaults (everything but the identity and the table)."""
-        return [f.name for f in fields(cls) if f.name not in {"name", "description", "reference", "by_resolution"}]
+        return [f.name for f in fields(cls) if f.name not in {"name", "description", "reference", "by_resolution", "paper"}]
 
     def defaults_for(self, image_shape: tuple[int, int, int]) -> dict[str, Any]:
         """The ``by_resolution`` row for images of ``image_shape`` (C, H, W), less its reference; ``{}`` when none applies.

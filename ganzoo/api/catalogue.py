@@ -100,6 +100,11 @@ def describe_resolution_row(recipe: Any, row: dict[str, Any]) -> str:
     )
 
 
+def describe_preset(recipe: Any) -> str:
+    """A preset's setting as one line: ``32 px: sngan-resnet x sngan-resnet x hinge, batch 64, Adam ..., 5 D steps, 100,000 steps``."""
+    return f"{describe_resolution_row(recipe, {'sides': [recipe.image_size]})}, {recipe.steps:,} steps"
+
+
 def listing_kinds(kind: str | None, pattern: str | None) -> tuple[list[str], str | None]:
     """The kinds ``ganzoo list KIND PATTERN`` shows and the pattern it filters by: a first word that is no
     kind is the pattern over every kind (``ganzoo list '*gan*'``)."""
@@ -118,7 +123,8 @@ def describe(entry: Any) -> str:
     value = entry.value
     if isinstance(value, Recipe):
         by_size = "".join(f"\n{describe_resolution_row(value, row)}" for row in resolution_table(value))
-        return f"{value.generator} x {value.discriminator} x {value.loss}" + (" (conditional)" if value.conditional else "") + by_size
+        card = f"\n{describe_preset(value)}\n{value.paper.describe()}" if value.paper else ""
+        return f"{value.generator} x {value.discriminator} x {value.loss}" + (" (conditional)" if value.conditional else "") + by_size + card
     if entry.kind == "dataset":
         if value.parametrize is not None:
             return f"use as {value.name}:ARGUMENT"

@@ -97,10 +97,16 @@ def split_list(text: str, what: str) -> list[str]:
 
 
 def match_recipes(registry: Registry, patterns: str) -> list[str]:
-    """Recipe names matching any of the comma-separated fnmatch patterns, in registry order."""
+    """Recipe names matching any of the comma-separated fnmatch patterns, in registry order.
+
+    A pattern with wildcards leaves the presets out (recipes with a paper's card train the paper's
+    whole budget, GPU work): a preset joins a grid by its name.
+    """
     chosen: list[str] = []
     for pattern in split_list(patterns, "--recipes"):
         matched = registry.names("recipe", pattern)
+        if any(c in pattern for c in "*?["):
+            matched = [name for name in matched if registry.recipe(name).paper is None]
         if not matched:
             if not any(c in pattern for c in "*?["):
                 registry.recipe(pattern)  # a plain unknown name: raises with close matches

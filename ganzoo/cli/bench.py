@@ -44,7 +44,7 @@ def _grid_table(cells, states: dict[str, str], results: dict[str, dict], seeds: 
 @guarded
 @with_training_options(names=BENCH_OPTIONS)
 def bench(
-    recipes: str = typer.Option("*", help="Recipes to run: comma-separated names or fnmatch patterns (see `ganzoo list recipes`)."),
+    recipes: str = typer.Option("*", help="Recipes to run: comma-separated names or fnmatch patterns (see `ganzoo list recipes`); a pattern leaves the GPU-scale presets out, name them."),
     data: str = typer.Option("mnist,fashion-mnist", "--data", "-d", help="Comma-separated dataset names."),
     steps: Optional[int] = typer.Option(None, help="Budget: generator steps per run. (default: each recipe's own default steps)"),
     images: Optional[int] = typer.Option(None, help="Budget: real images through the discriminator per run; each recipe trains images / (batch size x discriminator steps) generator steps. (default: each recipe's own default steps)"),

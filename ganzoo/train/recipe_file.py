@@ -130,7 +130,8 @@ def load_recipe_file(registry: Registry, path: str | Path) -> Recipe:
 
     A file with a ``base`` keeps the base's table by image side (``Recipe.by_resolution``), less
     what the file states itself: a part the file names or configures, and any option it sets, hold
-    at every image size.
+    at every image size. A file that changes a preset's settings (its base has ``paper``) is no
+    longer the paper's configuration, so its recipe carries no card.
     """
     path = Path(path)
     base, values = read_recipe_file(registry, path)
@@ -142,4 +143,5 @@ def load_recipe_file(registry: Registry, path: str | Path) -> Recipe:
     fields = Recipe.default_fields()
     stated = {key for key in data if key in fields} | {f"{key}_options" for key in data if f"{key}_options" in fields}
     table = {side: {k: v for k, v in row.items() if k not in stated} for side, row in start.by_resolution.items()}
-    return dataclasses.replace(start, name=path.stem, by_resolution=table, **values, **texts)
+    paper = start.paper if all(getattr(start, key) == value for key, value in values.items()) else None
+    return dataclasses.replace(start, name=path.stem, by_resolution=table, paper=paper, **values, **texts)

@@ -14,7 +14,7 @@ from ganzoo.cli import app
 from ganzoo.discovery import get_registry
 from ganzoo.train.build import Shapes
 
-RECIPES = get_registry().names("recipe")
+RECIPES = [name for name in get_registry().names("recipe") if get_registry().recipe(name).paper is None]  # presets: tests/plugins/test_presets.py
 TINY = ["--steps", "2", "--batch-size", "8", "--log-every", "1", "--sample-every", "2", "--checkpoint-every", "2", "-q"]
 
 

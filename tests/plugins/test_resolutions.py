@@ -198,7 +198,7 @@ def test_the_docs_page_shows_every_table_and_declaration():
     from ganzoo.api.catalogue import describe_resolution_row, resolution_table
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "resolutions.md").read_text()
-    rows = [line for line in page.splitlines() if line.startswith("| ")]
+    rows = [line for line in page.splitlines() if line.startswith("| ") and " G steps on " not in line]  # presets: test_presets.py
     for name in RECIPE_TABLES:
         recipe = REGISTRY.recipe(name)
         assert any(line.startswith(f"| `{name}` | {recipe.generator} x {recipe.discriminator} x {recipe.loss}") for line in rows), name

@@ -15,7 +15,7 @@ import ddp_recipes  # noqa: E402
 
 from ganzoo.train import Trainer  # noqa: E402
 
-RECIPES = ddp_recipes.make_registry().names("recipe")  # every installed recipe, the example plugin's too
+RECIPES = ddp_recipes.recipe_names(ddp_recipes.make_registry())  # every installed recipe (the example plugin's too) but the presets
 
 ARGS = ["--batch-size", "16", "--log-every", "2", "--sample-every", "100", "--checkpoint-every", "2", "-q"]
 
