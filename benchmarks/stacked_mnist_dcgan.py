@@ -51,7 +51,11 @@ GOAL = {"legible_modes": 990, "legible_kl": 0.1, "legible_fraction": 0.9}
 #: the InfoGAN networks drawing and judging the three channels together (before split_channels became the default on
 #: Stacked-MNIST; the remedies below were measured on them)
 PLAIN = ["--set", "generator.split_channels=false", "--set", "discriminator.split_channels=false"]
-SPLIT = ["--set", "generator.split_channels=true", "--set", "discriminator.split_channels=true"]
+SPLIT_CHANNELS = ["--set", "generator.split_channels=true", "--set", "discriminator.split_channels=true"]
+#: channels split, the latent shared (what Stacked-MNIST resolved to before split_latent existed)
+SPLIT = [*SPLIT_CHANNELS, "--set", "generator.split_latent=false"]
+#: channels split, each from its own slice of z (what ``default`` resolves to since split_latent exists)
+SPLIT_LATENT = [*SPLIT_CHANNELS, "--set", "generator.split_latent=true"]
 
 #: configuration name -> flags after ``ganzoo train dcgan --data stacked-mnist``
 CONFIGS: dict[str, list[str]] = {
@@ -65,13 +69,15 @@ CONFIGS: dict[str, list[str]] = {
     "full-width": [*PLAIN, "--set", "generator.width=64", "--set", "generator.hidden=1024", "--set", "discriminator.width=64", "--set", "discriminator.hidden=1024"],
     "pacgan2-ema": ["--discriminator", "pacgan", "--set", "discriminator.pack=2", "--ema-decay", "0.999"],
     # each channel drawn by the generator's shared convolutions from its own feature map and judged alone by the
-    # discriminator's shared convolutions as well as together (the InfoGAN networks' split_channels option; what
-    # ``default`` resolves to since Stacked-MNIST declares separate channels), stated in flags
+    # discriminator's shared convolutions as well as together (the InfoGAN networks' split_channels option), the
+    # channels' feature maps from one shared latent, stated in flags
     "split-channels": SPLIT,
     "split-channels-mbstd": [*SPLIT, "--set", "discriminator.mbstd=true"],
-    # the split generator drawing each channel from its own slice of z (independent channels by construction)
-    "split-latent": [*SPLIT, "--set", "generator.split_latent=true"],
-    "split-latent-r1": [*SPLIT, "--set", "generator.split_latent=true", "--loss", "bce+r1"],
+    # the split generator drawing each channel from its own slice of z (independent channels by construction; what
+    # ``default`` resolves to since Stacked-MNIST declares separate, independent channels), stated in flags
+    "split-latent": SPLIT_LATENT,
+    "split-latent-r1": [*SPLIT_LATENT, "--loss", "bce+r1"],
+    "split-latent-ema": [*SPLIT_LATENT, "--ema-decay", "0.999"],
     # the recipe the health warnings and the Mode collapse page recommend against collapse, at its own default run
     "wgan-gp": [],
 }
@@ -196,7 +202,8 @@ def write_table(data: dict, threshold: str = "0.9") -> None:
     lines += [
         "",
         "Each configuration's command (`--seed S --out runs/stacked_mnist_dcgan/CONFIG-seedS` added). Cells trained before "
-        "`split_channels` existed ran without the split flags, which then gave the same networks; each cell's `command` and "
+        "`split_channels` existed ran without the split flags, and `split-channels` cells trained before `split_latent` existed "
+        "without `generator.split_latent=false`: both then gave the same networks; each cell's `command` and "
         "`resolved` fields in the JSON hold what it ran:",
         "",
     ]

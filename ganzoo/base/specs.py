@@ -40,10 +40,12 @@ class DatasetSpec:
     #: A digest of the data's content (``folder:PATH``: its files' names, sizes and times, and the
     #: options), for caches that must go stale when the data changes; "" for fixed datasets.
     content_key: str = ""
-    #: Each channel is an image of its own (Stacked-MNIST: three independent digits). A run on such data
-    #: switches on the ``split_channels`` option of its generator and discriminator where they have one
-    #: (the InfoGAN networks: each channel drawn and judged by shared convolutions); ``--set
-    #: generator.split_channels=false`` keeps the plain networks.
+    #: Each channel is an image of its own, drawn independently of the others (Stacked-MNIST: three random
+    #: digits). A run on such data switches on the ``split_channels`` option of its generator and
+    #: discriminator where they have one (the InfoGAN networks: each channel drawn and judged by shared
+    #: convolutions) and the generator's ``split_latent`` (each channel from its own slice of z);
+    #: ``--set generator.split_latent=false`` keeps the channels' latent shared, ``--set
+    #: generator.split_channels=false --set discriminator.split_channels=false`` the plain networks.
     separate_channels: bool = False
 
 

@@ -123,12 +123,12 @@ def resolve_config(
                 spec = part_spec(registry, part, overrides[part])
                 values[f"{part}_options"] = _replacement_options(registry, part, spec, values, (part_options or {}).get(part, {}), base.name)
         values.update(overrides)
-        if registry.dataset(dataset).separate_channels:
-            _split_channels(registry, values)
         for part, options in (part_options or {}).items():
             if part not in SETTABLE:
                 raise ConfigError(f"Part options are for {', '.join(SETTABLE)}; got {part!r}.")
             values[f"{part}_options"] = {**values[f"{part}_options"], **options}
+        if registry.dataset(dataset).separate_channels:
+            _split_channels(registry, values)
         config = TrainConfig(dataset=dataset, recipe=recipe if isinstance(recipe, str) else None, **values)
         if isinstance(config.betas, list):
             config.betas = tuple(config.betas)
@@ -141,13 +141,17 @@ def resolve_config(
 
 
 def _split_channels(registry: Registry, values: dict[str, Any]) -> None:
-    """On data whose channels are images of their own: ``split_channels=True`` for the generator and the
-    discriminator when both have the option (a generator that draws channels apart needs a discriminator that
-    judges them apart) and are not told otherwise (``--set`` merges over it)."""
+    """On data whose channels are independent images of their own: ``split_channels=True`` for the generator and
+    the discriminator when both have the option (a generator that draws channels apart needs a discriminator that
+    judges them apart), and ``split_latent=True`` where the generator has that option too (each channel from its
+    own slice of z), where the options (the recipe's, the user's ``--set``) do not say otherwise."""
     parts = ("generator", "discriminator")
-    if all("split_channels" in declared_options(part_spec(registry, part, values[part]))[0] for part in parts):
+    declared = {part: declared_options(part_spec(registry, part, values[part]))[0] for part in parts}
+    if all("split_channels" in options for options in declared.values()):
         for part in parts:
             values[f"{part}_options"] = {"split_channels": True, **values[f"{part}_options"]}
+        if "split_latent" in declared["generator"] and values["generator_options"]["split_channels"]:
+            values["generator_options"] = {"split_latent": True, **values["generator_options"]}
 
 
 def image_shape_of(dataset_shape: tuple[int, int, int], image_size: int | None) -> tuple[int, int, int]:

@@ -27,8 +27,9 @@ each channel as a 1-channel image, a linear score judges each channel's features
 connected layer judges all channels' features together (so a digit drawn badly in one channel, and
 three channels that do not go together, both cost the score). The generator's ``split_latent=True``
 (with ``split_channels``) goes one step further, for data whose channels are independent images: each
-channel's map comes from its own slice of z (``latent_dim // channels`` dims) through the same fully
-connected layers, so the channels are independent by construction. Conditional networks
+channel's map comes from its own slice of z (``latent_dim // channels`` dims; a conditional generator adds
+the label and a one-hot code of the channel) through the same fully connected layers, so the channels
+are independent by construction (given the label). Conditional networks
 take the label as a learned embedding concatenated to z (generator) and through a projection
 head on the last hidden features (discriminator; Miyato & Koyama 2018).
 """
@@ -101,7 +102,10 @@ class InfoGANGenerator(nn.Module):
         # split_latent: each channel's map from its own slice of z by the same fully connected layers (independent channels)
         maps, out = (channels, 1) if split_channels else (1, channels)
         self.slices = channels if split_latent else 1
-        fc_inputs, fc_maps = (latent_dim // channels, 1) if split_latent else (latent_dim, maps)
+        # split_latent: a channel's slice of z; conditional, plus a one-hot code of the channel, so the shared layers
+        # can tell the channels apart (the label names a different digit for each)
+        self.codes = channels if split_latent and num_classes else 0
+        fc_inputs, fc_maps = (latent_dim // channels + self.codes, 1) if split_latent else (latent_dim, maps)
         self.map_shape = (2 * width, h, w)
         self.fc = nn.Sequential(
             nn.Linear(fc_inputs + self.embed.dim, hidden, bias=False),
@@ -122,8 +126,10 @@ class InfoGANGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         label = self.embed(labels, len(z), z)
-        if self.slices > 1:  # (B, slices·k) -> (B·slices, k), each row with its sample's label
+        if self.slices > 1:  # (B, slices·k) -> (B·slices, k), each row with its sample's label (and its channel's code)
             z = z[:, : z.shape[1] // self.slices * self.slices].reshape(len(label) * self.slices, -1)
+            if self.codes:
+                z = torch.cat([z, torch.eye(self.codes, dtype=z.dtype, device=z.device).repeat(len(label), 1)], dim=1)
             label = label.repeat_interleave(self.slices, dim=0)
         h = torch.cat([z, label], dim=1)
         images = self.conv(self.fc(h).view(-1, *self.map_shape))

@@ -54,10 +54,14 @@ def test_its_channels_are_drawn_and_judged_apart_by_default_where_both_networks_
     for recipe in ("dcgan", "lsgan", "cgan"):
         config = resolve_config(registry, "stacked-mnist", recipe)
         assert config.generator_options["split_channels"] is True and config.discriminator_options["split_channels"] is True
-        assert "split_channels" not in resolve_config(registry, "mnist", recipe).generator_options
+        assert config.generator_options["split_latent"] is True  # each channel from its own slice of z
+        assert not {"split_channels", "split_latent"} & set(resolve_config(registry, "mnist", recipe).generator_options)
     # wgan-gp's 28-px critic is an MLP, which has no split: its generator keeps drawing the channels together
     config = resolve_config(registry, "stacked-mnist", "wgan-gp")
     assert "split_channels" not in config.generator_options and "split_channels" not in config.discriminator_options
     # the user's --set wins
     plain = resolve_config(registry, "stacked-mnist", "dcgan", part_options={"generator": {"split_channels": False}, "discriminator": {"split_channels": False}})
     assert plain.generator_options["split_channels"] is False and plain.discriminator_options["split_channels"] is False
+    assert "split_latent" not in plain.generator_options  # a plain generator has no channels to draw apart
+    shared = resolve_config(registry, "stacked-mnist", "dcgan", part_options={"generator": {"split_latent": False}})
+    assert shared.generator_options["split_latent"] is False and shared.generator_options["split_channels"] is True
