@@ -27,6 +27,7 @@ from ganzoo.errors import ConfigError
 _KEY = "ganzoo"  # the key of our metadata in a dataclass field's metadata mapping
 PRECISIONS = ("fp32", "bf16", "fp16")
 ON_NAN = ("stop", "rollback")
+LR_SCHEDULES = ("constant", "linear")
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,14 @@ class TrainingOptions:
         metavar="B1,B2",
     )
     d_steps: int = option(1, help="Discriminator steps per generator step.", group=MODEL, check=POSITIVE, recipe=True)
+    lr_schedule: str = option(
+        "constant",
+        help="Learning-rate schedule of both optimisers: constant, or linear (from --lr-g/--lr-d at step 0 to 0 at --steps, "
+        "as the SN-GAN and WGAN-GP papers' code decays it).",
+        group=MODEL,
+        check=one_of(*LR_SCHEDULES),
+        recipe=True,
+    )
     ema_decay: float = option(
         0.0,
         help="EMA decay of the generator's weights; 0 turns EMA off.",

@@ -102,7 +102,8 @@ def describe_resolution_row(recipe: Any, row: dict[str, Any]) -> str:
 
 def describe_preset(recipe: Any) -> str:
     """A preset's setting as one line: ``32 px: sngan-resnet x sngan-resnet x hinge, batch 64, Adam ..., 5 D steps, 100,000 steps``."""
-    return f"{describe_resolution_row(recipe, {'sides': [recipe.image_size]})}, {recipe.steps:,} steps"
+    schedule = f", {recipe.lr_schedule} learning-rate decay" if recipe.lr_schedule != "constant" else ""
+    return f"{describe_resolution_row(recipe, {'sides': [recipe.image_size]})}{schedule}, {recipe.steps:,} steps"
 
 
 def listing_kinds(kind: str | None, pattern: str | None) -> tuple[list[str], str | None]:

@@ -207,6 +207,12 @@ class GanStep:
         with self.timer.section(f"{key}_optimizer"):
             self.precision.step(optimizer, key)
 
+    def set_learning_rates(self, lr_g: float, lr_d: float) -> None:
+        """Set the generator's and the discriminator's learning rates (a schedule's value for this step)."""
+        for optimizer, lr in ((self.opt_g, lr_g), (self.opt_d, lr_d)):
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+
     def scale_learning_rates(self, factor: float) -> dict[str, float]:
         """Multiply both learning rates by ``factor``; returns the new ``lr_g`` and ``lr_d``."""
         for optimizer in (self.opt_g, self.opt_d):

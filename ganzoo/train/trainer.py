@@ -255,6 +255,9 @@ class Trainer:
         Only the step and its logging count as training time (see :mod:`ganzoo.train.speed`).
         """
         config = self.config
+        if config.lr_schedule == "linear":  # a function of the step (and of the rollbacks' back-off): resumes exactly
+            remaining = self.lr_scale * (1 - self.step / config.steps)
+            self.gan.set_learning_rates(config.lr_g * remaining, config.lr_d * remaining)
         stats = self.gan.step()
         window.add(stats)
         clock.step_done()

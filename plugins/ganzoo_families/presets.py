@@ -9,9 +9,9 @@ train; a preset trains the paper's budget, which is GPU work (days on a 2-core C
 
     ganzoo train sngan-cifar10 --data cifar10 --precision bf16 --channels-last
 
-What differs from the papers, on every card where it applies: ganzoo keeps the learning rate
-constant where the papers' code decays it linearly to zero (SN-GAN, WGAN-GP), and evaluates with
-its own evaluator (``ganzoo eval``; the papers' FIDs use 10,000 or 50,000 samples, see each card).
+The SN-GAN and WGAN-GP presets decay both learning rates linearly to zero over the run
+(``lr_schedule="linear"``), as the papers' code does. The cards' FIDs are the papers' own, on their
+sample counts (10,000 or 50,000, see each card); ``ganzoo eval`` measures a run's.
 The data behind STL-10 and CelebA presets is the user's folder (``--data folder:DIR``); the
 preset resizes it to the paper's side.
 """
@@ -22,8 +22,7 @@ from ganzoo import PaperFigures, Recipe, hookimpl
 
 #: SN-GAN's ResNet setting (Miyato et al. 2018, appendix B.2; the official configs' batch of 64)
 _SNGAN = dict(generator="sngan-resnet", discriminator="sngan-resnet", loss="hinge", latent_dim=128, batch_size=64,
-              lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9), d_steps=5, ema_decay=0.0)  # fmt: skip
-_LINEAR_DECAY = "The paper's code decays the learning rate linearly to 0; ganzoo keeps it constant."
+              lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9), d_steps=5, ema_decay=0.0, lr_schedule="linear")  # fmt: skip
 _SNGAN_FID = "FID on 10,000 generated and 5,000 real images (appendix B.1)."
 
 PRESETS = (
@@ -33,7 +32,7 @@ PRESETS = (
         reference="Miyato et al. 2018, Spectral Normalization for GANs (sec. 4.1, appendix B)",
         image_size=32, steps=100_000, **_SNGAN,
         paper=PaperFigures(source="Miyato et al. 2018, Table 2", data="CIFAR-10 32 px", steps=100_000, fid=21.7, inception_score=8.22,
-                           note=f"{_SNGAN_FID} The official code's CIFAR-10 config trains 50,000 G steps. {_LINEAR_DECAY}"),
+                           note=f"{_SNGAN_FID} The official code's CIFAR-10 config trains 50,000 G steps."),
     ),
     Recipe(
         name="sngan-stl10",
@@ -41,7 +40,7 @@ PRESETS = (
         reference="Miyato et al. 2018, Spectral Normalization for GANs (sec. 4.1, appendix B)",
         image_size=48, steps=100_000, **_SNGAN,
         paper=PaperFigures(source="Miyato et al. 2018, Table 2", data="STL-10 48 px", steps=100_000, fid=40.1, inception_score=9.10,
-                           note=f"{_SNGAN_FID} {_LINEAR_DECAY}"),
+                           note=_SNGAN_FID),
     ),
     Recipe(
         name="cgan-cifar10",
@@ -49,16 +48,16 @@ PRESETS = (
         reference="Miyato & Koyama 2018, cGANs with Projection Discriminator (the official CIFAR-10 config)",
         image_size=32, steps=50_000, conditional=True, **_SNGAN,
         paper=PaperFigures(source="Miyato & Koyama 2018, as Mimicry (Lee & Town 2020) quotes it", data="CIFAR-10 32 px", steps=50_000, fid=17.5,
-                           inception_score=8.62, note=f"Mimicry lists it on 10,000 generated and 5,000 real images. {_LINEAR_DECAY}"),
+                           inception_score=8.62, note="Mimicry lists it on 10,000 generated and 5,000 real images."),
     ),
     Recipe(
         name="wgan-gp-cifar10",
         description="WGAN-GP ResNet on CIFAR-10, 32 px: the paper's unconditional configuration",
         reference="Gulrajani et al. 2017, Improved Training of Wasserstein GANs (appendix F)",
         generator="wgan-gp-resnet", discriminator="wgan-gp-resnet", loss="wgan-gp", latent_dim=128, image_size=32, batch_size=64,
-        lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9), d_steps=5, ema_decay=0.0, steps=100_000,
+        lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9), d_steps=5, ema_decay=0.0, lr_schedule="linear", steps=100_000,
         paper=PaperFigures(source="Gulrajani et al. 2017, Table 3", data="CIFAR-10 32 px", steps=100_000, inception_score=7.86,
-                           note=f"The paper reports no FID (Heusel et al. 2017, Table 1, measured 29.3 for WGAN-GP on CIFAR-10). {_LINEAR_DECAY}"),
+                           note="The paper reports no FID (Heusel et al. 2017, Table 1, measured 29.3 for WGAN-GP on CIFAR-10)."),
     ),
     Recipe(
         name="dcgan-cifar10",

@@ -23,6 +23,8 @@ def test_the_papers_cifar10_stl10_and_celeba_configurations_are_presets():
     sngan = REGISTRY.recipe("sngan-cifar10")
     assert (sngan.generator, sngan.discriminator, sngan.loss, sngan.batch_size, sngan.betas, sngan.d_steps) == ("sngan-resnet", "sngan-resnet", "hinge", 64, (0.0, 0.9), 5)
     assert REGISTRY.recipe("cgan-cifar10").conditional and not sngan.conditional
+    assert sngan.lr_schedule == REGISTRY.recipe("wgan-gp-cifar10").lr_schedule == "linear"  # as the papers' code decays it
+    assert REGISTRY.recipe("dcgan-cifar10").lr_schedule == "constant"
     assert (REGISTRY.recipe("sngan-stl10").image_size, REGISTRY.recipe("dcgan-celeba64").image_size) == (48, 64)
 
 

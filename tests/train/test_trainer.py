@@ -53,6 +53,30 @@ def test_resume_continues_and_matches_an_uninterrupted_run(tmp_path, tiny):
     assert steps == [2, 3, 4, 6]  # the short run logged its last step 3; nothing duplicated
 
 
+def test_a_linear_schedule_decays_both_rates_to_zero_and_resumes_exactly(tmp_path, tiny):
+    import shutil
+
+    config = resolve_config(get_registry(), "mnist", "vanilla", lr_schedule="linear", lr_g=4e-4, lr_d=2e-4, **tiny)
+    trainer = Trainer(config, tmp_path / "straight", progress=False)
+    trainer.setup()
+    rates = []
+    step = trainer.gan.step
+    trainer.gan.step = lambda: (rates.append((trainer.gan.opt_g.param_groups[0]["lr"], trainer.gan.opt_d.param_groups[0]["lr"])), step())[1]
+    trainer.fit()
+    expected = [rate for s in range(6) for rate in (4e-4 * (1 - s / 6), 2e-4 * (1 - s / 6))]  # step s trains at (1 - s/6)
+    assert [rate for pair in rates for rate in pair] == pytest.approx(expected)
+    shutil.copytree(tmp_path / "straight", tmp_path / "resumed")
+    for newest in (tmp_path / "resumed" / "checkpoints").glob("step-0000006.*"):
+        newest.unlink()
+    result = Trainer(config, tmp_path / "resumed", resume=True, progress=False).fit()
+    assert result.start_step == 3
+    a = load_file(str(tmp_path / "straight" / "checkpoints" / "step-0000006.safetensors"))
+    b = load_file(str(tmp_path / "resumed" / "checkpoints" / "step-0000006.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a), "the resumed run's schedule differs from the uninterrupted run's"
+    with pytest.raises(ConfigError, match="--lr-schedule must be one of constant, linear"):
+        resolve_config(get_registry(), "mnist", "vanilla", lr_schedule="cosine")
+
+
 def test_an_existing_run_is_not_clobbered(tmp_path, tiny):
     _train(tmp_path / "run", **tiny)
     before = (tmp_path / "run" / "checkpoints" / "step-0000006.safetensors").read_bytes()
