@@ -24,13 +24,16 @@ SHAPES = ((1, 28, 28), (3, 32, 32), (3, 64, 64))
 NARROW = {"width": 8, "hidden": 64}
 
 
-def _synthetic_dataset(num_classes: int, shape: tuple[int, int, int] = (1, 28, 28)) -> DatasetSpec:
+def synthetic_dataset(num_classes: int, shape: tuple[int, int, int] = (1, 28, 28), name: str = "conformance-synthetic") -> DatasetSpec:
+    """A registrable dataset of 256 random uint8 images of ``shape`` (labels cycling over ``num_classes``): what the
+    recipe check trains on, and what a speed measurement needs when the real data is not on the machine."""
+
     def load(root, split, download):
         generator = torch.Generator().manual_seed(0 if split == "train" else 1)
         images = torch.randint(0, 256, (256, *shape), dtype=torch.uint8, generator=generator)
-        return ImageDataset("conformance-synthetic", images, torch.arange(256) % num_classes, num_classes=num_classes)
+        return ImageDataset(name, images, torch.arange(256) % num_classes, num_classes=num_classes)
 
-    return DatasetSpec("conformance-synthetic", load, shape, num_classes, "random images for the conformance kit")
+    return DatasetSpec(name, load, shape, num_classes, "random images for the conformance kit")
 
 
 def _narrowed(registry: Registry, config) -> dict[str, dict]:
@@ -54,7 +57,7 @@ def check_recipe(name: str, registry: Registry | None = None) -> list[CheckResul
     shapes = ((3, recipe.image_size, recipe.image_size),) if recipe.paper is not None and recipe.image_size else SHAPES
 
     def trains(shape: tuple[int, int, int]) -> str | None:
-        registry.add("dataset", _synthetic_dataset(NUM_CLASSES, shape), plugin="ganzoo.testing", override=True)
+        registry.add("dataset", synthetic_dataset(NUM_CLASSES, shape), plugin="ganzoo.testing", override=True)
         settings = dict(steps=3, batch_size=8, log_every=1, sample_every=3, checkpoint_every=3, device="cpu")
         config = resolve_config(registry, "conformance-synthetic", name, **settings)
         if shape[0] != 1:  # colour: the networks the recipe picks for this side, narrowed
