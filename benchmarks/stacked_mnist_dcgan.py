@@ -78,6 +78,8 @@ CONFIGS: dict[str, list[str]] = {
     "split-latent": SPLIT_LATENT,
     "split-latent-r1": [*SPLIT_LATENT, "--loss", "bce+r1"],
     "split-latent-ema": [*SPLIT_LATENT, "--ema-decay", "0.999"],
+    # ... judged by a discriminator that scores each channel alone and sums the scores (no joint score)
+    "split-alone": [*SPLIT_LATENT, "--set", "discriminator.joint_score=false"],
     # the recipe the health warnings and the Mode collapse page recommend against collapse, at its own default run
     "wgan-gp": [],
 }

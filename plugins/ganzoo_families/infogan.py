@@ -25,7 +25,9 @@ the generator's second fully connected layer gives one feature map per channel a
 transposed convolutions draw each map as a 1-channel image; the discriminator's convolutions read
 each channel as a 1-channel image, a linear score judges each channel's features alone and the fully
 connected layer judges all channels' features together (so a digit drawn badly in one channel, and
-three channels that do not go together, both cost the score). The generator's ``split_latent=True``
+three channels that do not go together, both cost the score); with ``joint_score=False`` the whole
+discriminator judges each channel alone and sums the channels' scores (the log-ratio of two densities
+whose channels are independent is the sum of the channels' log-ratios). The generator's ``split_latent=True``
 (with ``split_channels``) goes one step further, for data whose channels are independent images: each
 channel's map comes from its own slice of z (``latent_dim // channels`` dims; a conditional generator adds
 the label and a one-hot code of the channel) through the same fully connected layers, so the channels
@@ -150,13 +152,16 @@ class InfoGANDiscriminator(nn.Module):
         mbstd: bool = False,
         mbstd_group: int = 4,
         split_channels: bool = False,
+        joint_score: bool = True,
     ):
         super().__init__()
         self.image_shape, self.num_classes = tuple(image_shape), num_classes
         channels, h, w = _check_side(image_shape)
         # split_channels: the convolutions read each image channel as a 1-channel image (shared weights), a
-        # linear score judges each channel's features alone, and the fully connected layer judges them together
+        # linear score judges each channel's features alone, and the fully connected layer judges them together;
+        # joint_score=False: the whole network judges each channel alone, and the channels' scores are summed
         self.split = channels if split_channels else 0
+        self.alone = channels if split_channels and not joint_score else 0
         convs = [
             nn.Conv2d(1 if split_channels else channels, width, 4, 2, 1),
             nn.LeakyReLU(0.2, True),
@@ -164,8 +169,8 @@ class InfoGANDiscriminator(nn.Module):
             norm_2d(norm, 2 * width),
             nn.LeakyReLU(0.2, True),
         ]
-        maps = (channels if split_channels else 1) * 2 * width
-        if split_channels:
+        maps = (channels if split_channels and not self.alone else 1) * 2 * width
+        if split_channels and not self.alone:
             self.channel_features = nn.Sequential(*convs)
             self.channel_score = nn.Linear(2 * width * h * w, 1)
             convs = []
@@ -188,6 +193,15 @@ class InfoGANDiscriminator(nn.Module):
                     spectral_norm(layer)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        if self.alone:  # (B, C, H, W) -> B·C one-channel images, each row with its sample's label; scores summed
+            h = self.features(x.reshape(-1, 1, *x.shape[2:]))
+            score = self.score(h).view(len(x), self.alone).sum(dim=1)
+            if self.project is None:
+                return score
+            if labels is None:
+                raise ValueError("this network is conditional: pass class labels")
+            projected = (self.project(labels.repeat_interleave(self.alone)).to(h.dtype) * h).sum(dim=1)
+            return score + projected.view(len(x), self.alone).sum(dim=1)
         if self.split:
             maps = self.channel_features(x.reshape(-1, 1, *x.shape[2:]))
             channel_scores = self.channel_score(maps.flatten(1)).view(len(x), self.split).sum(dim=1)

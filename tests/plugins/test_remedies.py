@@ -182,6 +182,24 @@ def test_split_latent_draws_each_channel_from_its_own_slice_of_z(num_classes):
         registry.build_part("generator", "infogan", latent_dim=8, image_shape=(3, 28, 28), num_classes=0, split_latent=True)
 
 
+@pytest.mark.parametrize("num_classes", [0, 4])
+def test_without_a_joint_score_each_channel_is_judged_alone_and_the_scores_summed(num_classes):
+    registry = get_registry()
+    torch.manual_seed(0)
+    options = dict(image_shape=(3, 28, 28), num_classes=num_classes, width=4, hidden=16, split_channels=True, joint_score=False)
+    D = registry.build_part("discriminator", "infogan", **options).eval()
+    x, labels = torch.randn(5, 3, 28, 28), torch.arange(5) % 4 if num_classes else None
+    with torch.no_grad():
+        scores = D(x, labels)
+        one = registry.build_part("discriminator", "infogan", **{**options, "image_shape": (1, 28, 28), "split_channels": False, "joint_score": True}).eval()
+        one.load_state_dict(D.state_dict())  # the same network, for 1-channel images
+        alone = sum(one(x[:, c : c + 1], labels) for c in range(3))
+        assert torch.allclose(scores, alone, atol=1e-5)
+        moved = x.clone()
+        moved[:, 1] = torch.randn(5, 28, 28)
+        assert torch.allclose(D(moved, labels) - scores, one(moved[:, 1:2], labels) - one(x[:, 1:2], labels), atol=1e-5)
+
+
 @pytest.mark.parametrize("discriminator", ["infogan", "infogan-critic"])
 def test_split_channels_judges_each_channel_alone_and_all_together(discriminator):
     registry = get_registry()
