@@ -23,6 +23,9 @@ from ganzoo import PaperFigures, Recipe, hookimpl
 #: SN-GAN's ResNet setting (Miyato et al. 2018, appendix B.2; the official configs' batch of 64)
 _SNGAN = dict(generator="sngan-resnet", discriminator="sngan-resnet", loss="hinge", latent_dim=128, batch_size=64,
               lr_g=2e-4, lr_d=2e-4, betas=(0.0, 0.9), d_steps=5, ema_decay=0.0, lr_schedule="linear")  # fmt: skip
+#: the DCGAN networks as Heusel et al. 2017 trained them (batch 64, Adam beta1 0.5; the rates differ per dataset)
+_DCGAN = dict(generator="dcgan", discriminator="dcgan", loss="bce", batch_size=64, betas=(0.5, 0.999), d_steps=1, ema_decay=0.0)
+_HEUSEL = "Radford et al. 2015 (networks); Heusel et al. 2017, GANs Trained by a Two Time-Scale Update Rule (Table 1)"
 _SNGAN_FID = "FID on 10,000 generated and 5,000 real images (appendix B.1)."
 
 PRESETS = (
@@ -62,18 +65,14 @@ PRESETS = (
     Recipe(
         name="dcgan-cifar10",
         description="the DCGAN networks on CIFAR-10, 32 px, as Heusel et al. 2017 trained them",
-        reference="Radford et al. 2015 (networks); Heusel et al. 2017, GANs Trained by a Two Time-Scale Update Rule (Table 1)",
-        generator="dcgan", discriminator="dcgan", loss="bce", image_size=32, batch_size=64, lr_g=1e-4, lr_d=1e-4, betas=(0.5, 0.999),
-        d_steps=1, ema_decay=0.0, steps=100_000,
+        reference=_HEUSEL, image_size=32, lr_g=1e-4, lr_d=1e-4, steps=100_000, **_DCGAN,
         paper=PaperFigures(source="Heusel et al. 2017, Table 1", data="CIFAR-10 32 px", steps=100_000, fid=37.7,
                            note="FID on 50,000 generated images against the training set. Radford et al. 2015 report no FID."),
     ),
     Recipe(
         name="dcgan-celeba64",
         description="the DCGAN networks on CelebA resized to 64 px (your folder: --data folder:DIR), as Heusel et al. 2017 trained them",
-        reference="Radford et al. 2015 (networks); Heusel et al. 2017, GANs Trained by a Two Time-Scale Update Rule (Table 1)",
-        generator="dcgan", discriminator="dcgan", loss="bce", image_size=64, batch_size=64, lr_g=5e-4, lr_d=5e-4, betas=(0.5, 0.999),
-        d_steps=1, ema_decay=0.0, steps=70_000,
+        reference=_HEUSEL, image_size=64, lr_g=5e-4, lr_d=5e-4, steps=70_000, **_DCGAN,
         paper=PaperFigures(source="Heusel et al. 2017, Table 1", data="CelebA 64 px", steps=70_000, fid=21.4,
                            note="FID on 50,000 generated images against the training set."),
     ),
