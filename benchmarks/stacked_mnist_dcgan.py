@@ -54,8 +54,10 @@ PLAIN = ["--set", "generator.split_channels=false", "--set", "discriminator.spli
 SPLIT_CHANNELS = ["--set", "generator.split_channels=true", "--set", "discriminator.split_channels=true"]
 #: channels split, the latent shared (what Stacked-MNIST resolved to before split_latent existed)
 SPLIT = [*SPLIT_CHANNELS, "--set", "generator.split_latent=false"]
-#: channels split, each from its own slice of z (what ``default`` resolves to since split_latent exists)
-SPLIT_LATENT = [*SPLIT_CHANNELS, "--set", "generator.split_latent=true"]
+#: channels split, each from its own slice of z, judged alone and together (the discriminator's joint score)
+SPLIT_LATENT = [*SPLIT_CHANNELS, "--set", "generator.split_latent=true", "--set", "discriminator.joint_score=true"]
+#: channels split, each from its own slice of z, each judged alone (what ``default`` resolves to since joint_score exists)
+SPLIT_ALONE = [*SPLIT_CHANNELS, "--set", "generator.split_latent=true", "--set", "discriminator.joint_score=false"]
 
 #: configuration name -> flags after ``ganzoo train dcgan --data stacked-mnist``
 CONFIGS: dict[str, list[str]] = {
@@ -73,13 +75,13 @@ CONFIGS: dict[str, list[str]] = {
     # channels' feature maps from one shared latent, stated in flags
     "split-channels": SPLIT,
     "split-channels-mbstd": [*SPLIT, "--set", "discriminator.mbstd=true"],
-    # the split generator drawing each channel from its own slice of z (independent channels by construction; what
-    # ``default`` resolves to since Stacked-MNIST declares separate, independent channels), stated in flags
+    # the split generator drawing each channel from its own slice of z (independent channels by construction)
     "split-latent": SPLIT_LATENT,
     "split-latent-r1": [*SPLIT_LATENT, "--loss", "bce+r1"],
     "split-latent-ema": [*SPLIT_LATENT, "--ema-decay", "0.999"],
-    # ... judged by a discriminator that scores each channel alone and sums the scores (no joint score)
-    "split-alone": [*SPLIT_LATENT, "--set", "discriminator.joint_score=false"],
+    # ... judged by a discriminator that scores each channel alone and sums the scores (no joint score; what
+    # ``default`` resolves to since Stacked-MNIST declares separate, independent channels), stated in flags
+    "split-alone": SPLIT_ALONE,
     # the recipe the health warnings and the Mode collapse page recommend against collapse, at its own default run
     "wgan-gp": [],
 }
@@ -204,8 +206,9 @@ def write_table(data: dict, threshold: str = "0.9") -> None:
     lines += [
         "",
         "Each configuration's command (`--seed S --out runs/stacked_mnist_dcgan/CONFIG-seedS` added). Cells trained before "
-        "`split_channels` existed ran without the split flags, and `split-channels` cells trained before `split_latent` existed "
-        "without `generator.split_latent=false`: both then gave the same networks; each cell's `command` and "
+        "`split_channels` existed ran without the split flags, `split-channels` cells trained before `split_latent` existed "
+        "without `generator.split_latent=false`, and `split-latent` cells before `joint_score` existed without "
+        "`discriminator.joint_score=true`: each then gave the same networks; each cell's `command` and "
         "`resolved` fields in the JSON hold what it ran:",
         "",
     ]

@@ -43,8 +43,9 @@ class DatasetSpec:
     #: Each channel is an image of its own, drawn independently of the others (Stacked-MNIST: three random
     #: digits). A run on such data switches on the ``split_channels`` option of its generator and
     #: discriminator where they have one (the InfoGAN networks: each channel drawn and judged by shared
-    #: convolutions) and the generator's ``split_latent`` (each channel from its own slice of z);
-    #: ``--set generator.split_latent=false`` keeps the channels' latent shared, ``--set
+    #: convolutions), the generator's ``split_latent`` (each channel from its own slice of z) and the
+    #: discriminator's ``joint_score=False`` (each channel judged alone, the scores summed);
+    #: ``--set generator.split_latent=false`` keeps the channels' latent shared (and the joint score), ``--set
     #: generator.split_channels=false --set discriminator.split_channels=false`` the plain networks.
     separate_channels: bool = False
 

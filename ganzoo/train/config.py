@@ -143,15 +143,19 @@ def resolve_config(
 def _split_channels(registry: Registry, values: dict[str, Any]) -> None:
     """On data whose channels are independent images of their own: ``split_channels=True`` for the generator and
     the discriminator when both have the option (a generator that draws channels apart needs a discriminator that
-    judges them apart), and ``split_latent=True`` where the generator has that option too (each channel from its
-    own slice of z), where the options (the recipe's, the user's ``--set``) do not say otherwise."""
+    judges them apart), ``split_latent=True`` where the generator has that option too (each channel from its
+    own slice of z), and then ``joint_score=False`` where the discriminator has it (each channel judged alone,
+    the scores summed), where the options (the recipe's, the user's ``--set``) do not say otherwise."""
     parts = ("generator", "discriminator")
     declared = {part: declared_options(part_spec(registry, part, values[part]))[0] for part in parts}
     if all("split_channels" in options for options in declared.values()):
         for part in parts:
             values[f"{part}_options"] = {"split_channels": True, **values[f"{part}_options"]}
-        if "split_latent" in declared["generator"] and values["generator_options"]["split_channels"]:
-            values["generator_options"] = {"split_latent": True, **values["generator_options"]}
+        generator, discriminator = values["generator_options"], values["discriminator_options"]
+        if "split_latent" in declared["generator"] and generator["split_channels"]:
+            values["generator_options"] = generator = {"split_latent": True, **generator}
+        if "joint_score" in declared["discriminator"] and discriminator["split_channels"] and generator.get("split_latent"):
+            values["discriminator_options"] = {"joint_score": False, **discriminator}
 
 
 def image_shape_of(dataset_shape: tuple[int, int, int], image_size: int | None) -> tuple[int, int, int]:

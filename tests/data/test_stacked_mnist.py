@@ -55,6 +55,7 @@ def test_its_channels_are_drawn_and_judged_apart_by_default_where_both_networks_
         config = resolve_config(registry, "stacked-mnist", recipe)
         assert config.generator_options["split_channels"] is True and config.discriminator_options["split_channels"] is True
         assert config.generator_options["split_latent"] is True  # each channel from its own slice of z
+        assert config.discriminator_options["joint_score"] is False  # each channel judged alone, the scores summed
         assert not {"split_channels", "split_latent"} & set(resolve_config(registry, "mnist", recipe).generator_options)
     # wgan-gp's 28-px critic is an MLP, which has no split: its generator keeps drawing the channels together
     config = resolve_config(registry, "stacked-mnist", "wgan-gp")
@@ -65,3 +66,4 @@ def test_its_channels_are_drawn_and_judged_apart_by_default_where_both_networks_
     assert "split_latent" not in plain.generator_options  # a plain generator has no channels to draw apart
     shared = resolve_config(registry, "stacked-mnist", "dcgan", part_options={"generator": {"split_latent": False}})
     assert shared.generator_options["split_latent"] is False and shared.generator_options["split_channels"] is True
+    assert "joint_score" not in shared.discriminator_options  # channels drawn from one latent are judged together too
