@@ -69,13 +69,30 @@ def catalogue_path() -> Path:
     return Path(base) / "ganzoo" / f"catalogue-{catalogue_key()}.json"
 
 
+_NESTED = "__dataclass__"  # marks a field that holds a dataclass (a preset's PaperFigures): its class and fields
+
+
+def _encode_value(value: Any) -> Any:
+    if callable(value):
+        return _CODE
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {_NESTED: f"{type(value).__module__}:{type(value).__qualname__}", **{f.name: getattr(value, f.name) for f in dataclasses.fields(value)}}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict) and _NESTED in value:
+        module, _, name = value[_NESTED].partition(":")
+        return getattr(importlib.import_module(module), name)(**{k: v for k, v in value.items() if k != _NESTED})
+    return _not_loaded if value == _CODE else value
+
+
 def _encode(registry: Registry) -> list[dict[str, Any]]:
     rows = []
     for kind in KINDS:
         for entry in registry.entries(kind):
             value = entry.value
-            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-            fields = {k: (_CODE if callable(v) else v) for k, v in fields.items()}
+            fields = {f.name: _encode_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
             cls = f"{type(value).__module__}:{type(value).__qualname__}"
             owner = {"distribution": entry.distribution, "version": entry.version, "replaces": entry.replaces}
             rows.append({"kind": kind, "plugin": entry.plugin, **owner, "class": cls, "fields": fields})
@@ -87,7 +104,7 @@ def _decode(rows: list[dict[str, Any]]) -> Registry:
     for row in rows:
         module, _, name = row["class"].partition(":")
         cls = getattr(importlib.import_module(module), name)
-        fields = {k: _not_loaded if v == _CODE else v for k, v in row["fields"].items()}
+        fields = {k: _decode_value(v) for k, v in row["fields"].items()}
         fields = {k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()}  # JSON has no tuples
         owner = {"distribution": row["distribution"], "version": row["version"], "replaces": row["replaces"]}
         registry.add(row["kind"], cls(**fields), plugin=row["plugin"], **owner)

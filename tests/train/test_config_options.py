@@ -37,6 +37,7 @@ def test_train_config_and_recipe_take_their_fields_from_the_declarations():
         "description",
         "reference",
         "by_resolution",
+        "paper",
         *(o.name for o in recipe_options()),
     ]
     bare = Recipe(name="x", generator="g", discriminator="d", loss="l")
