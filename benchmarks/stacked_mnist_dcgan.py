@@ -243,7 +243,10 @@ def main() -> None:
     if data.get("real", {}).get("rule_version") != RULE_VERSION:  # cells counted by an older rule are dropped
         data.update(cells=[], configs=[])
     data["real"] = real
-    for config in [c for c in args.configs.split(",") if c]:
+    given = [c for c in args.configs.split(",") if c]
+    if args.table_only:  # the table's rows in the order given, the other configurations after them
+        data["configs"] = [c for c in given if c in data["configs"]] + [c for c in data["configs"] if c not in given]
+    for config in given:
         if config not in CONFIGS:
             parser.error(f"unknown configuration {config!r}; choose from {', '.join(CONFIGS)}")
         if config not in data["configs"]:
