@@ -82,11 +82,18 @@ CONFIGS: dict[str, list[str]] = {
     # ... judged by a discriminator that scores each channel alone and sums the scores (no joint score; what
     # ``default`` resolves to since Stacked-MNIST declares separate, independent channels), stated in flags
     "split-alone": SPLIT_ALONE,
+    "split-alone-ema": [*SPLIT_ALONE, "--ema-decay", "0.999"],
+    "split-alone-linear-lr": [*SPLIT_ALONE, "--lr-schedule", "linear"],
     # the recipe the health warnings and the Mode collapse page recommend against collapse, at its own default run
     "wgan-gp": [],
+    # the other recipes, each at its own default run (how far each is from the goal)
+    "vanilla": [],
+    "cgan": [],
+    "lsgan": [],
+    "sngan": [],
 }
 #: configurations that train another recipe than dcgan
-RECIPE_OF: dict[str, str] = {"wgan-gp": "wgan-gp"}
+RECIPE_OF: dict[str, str] = {name: name for name in ("wgan-gp", "vanilla", "cgan", "lsgan", "sngan")}
 
 
 def read(images: torch.Tensor) -> Reading:
@@ -147,7 +154,9 @@ def evaluate(config: str, seed: int, rule: Legibility) -> dict:
     run = RUNS / f"{config}-seed{seed}"
     model = load(run, ema=True)
     generator = model.generator.eval()
-    images = sample_images(generator, N, seed=0)
+    # a conditional generator is asked for each of the 1000 triples in turn (26 samples each), as `ganzoo eval` asks
+    labels = torch.arange(N) % generator.num_classes if generator.num_classes else None
+    images = sample_images(generator, N, seed=0, labels=labels)
     OUT.mkdir(parents=True, exist_ok=True)
     save_grid(images[:64], OUT / f"{config}-seed{seed}.png", nrow=8)
     resolved = json.loads((run / "config.json").read_text())
