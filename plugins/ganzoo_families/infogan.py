@@ -27,8 +27,7 @@ each channel as a 1-channel image, a linear score judges each channel's features
 connected layer judges all channels' features together (so a digit drawn badly in one channel, and
 three channels that do not go together, both cost the score); with ``joint_score=False`` the whole
 discriminator judges each channel alone and sums the channels' scores (the log-ratio of two densities
-whose channels are independent is the sum of the channels' log-ratios; conditional, each channel is projected
-on a class embedding of its own, the label's meaning for that channel). The generator's ``split_latent=True``
+whose channels are independent is the sum of the channels' log-ratios). The generator's ``split_latent=True``
 (with ``split_channels``) goes one step further, for data whose channels are independent images: each
 channel's map comes from its own slice of z (``latent_dim // channels`` dims; a conditional generator adds
 the label and a one-hot code of the channel) through the same fully connected layers, so the channels
@@ -186,9 +185,7 @@ class InfoGANDiscriminator(nn.Module):
             nn.LeakyReLU(0.2, True),
         )
         self.score = nn.Linear(hidden, 1)
-        # judged alone, a channel is projected on its own class embedding (one row per label and channel): the
-        # label names a different content for each channel, which a network that sees one channel cannot tell apart
-        self.project = nn.Embedding(num_classes * max(self.alone, 1), hidden) if num_classes else None
+        self.project = nn.Embedding(num_classes, hidden) if num_classes else None
         init_normal(self)
         if spectral:  # after the initialisation, which writes the unnormalised weights
             for layer in self.modules():
@@ -203,8 +200,7 @@ class InfoGANDiscriminator(nn.Module):
                 return score
             if labels is None:
                 raise ValueError("this network is conditional: pass class labels")
-            channel = torch.arange(self.alone, device=labels.device).repeat(len(x))
-            projected = (self.project(labels.repeat_interleave(self.alone) * self.alone + channel).to(h.dtype) * h).sum(dim=1)
+            projected = (self.project(labels.repeat_interleave(self.alone)).to(h.dtype) * h).sum(dim=1)
             return score + projected.view(len(x), self.alone).sum(dim=1)
         if self.split:
             maps = self.channel_features(x.reshape(-1, 1, *x.shape[2:]))

@@ -189,35 +189,15 @@ def test_without_a_joint_score_each_channel_is_judged_alone_and_the_scores_summe
     options = dict(image_shape=(3, 28, 28), num_classes=num_classes, width=4, hidden=16, split_channels=True, joint_score=False)
     D = registry.build_part("discriminator", "infogan", **options).eval()
     x, labels = torch.randn(5, 3, 28, 28), torch.arange(5) % 4 if num_classes else None
-    # the same network for 1-channel images; conditional, with one class per label and channel (label * 3 + channel)
-    one = registry.build_part("discriminator", "infogan", **{**options, "image_shape": (1, 28, 28), "num_classes": 3 * num_classes, "split_channels": False, "joint_score": True}).eval()
-    one.load_state_dict(D.state_dict())
-
-    def channel_label(c):
-        return labels * 3 + c if num_classes else None
-
     with torch.no_grad():
         scores = D(x, labels)
-        alone = sum(one(x[:, c : c + 1], channel_label(c)) for c in range(3))
+        one = registry.build_part("discriminator", "infogan", **{**options, "image_shape": (1, 28, 28), "split_channels": False, "joint_score": True}).eval()
+        one.load_state_dict(D.state_dict())  # the same network, for 1-channel images
+        alone = sum(one(x[:, c : c + 1], labels) for c in range(3))
         assert torch.allclose(scores, alone, atol=1e-5)
         moved = x.clone()
         moved[:, 1] = torch.randn(5, 28, 28)
-        assert torch.allclose(D(moved, labels) - scores, one(moved[:, 1:2], channel_label(1)) - one(x[:, 1:2], channel_label(1)), atol=1e-5)
-
-
-@pytest.mark.parametrize("num_classes", [0, 4])
-def test_judged_alone_a_conditional_discriminator_still_tells_which_channel_holds_what(num_classes):
-    """Unconditional, swapping two channels cannot change a sum of per-channel scores; conditional, it must: the
-    label says what each channel holds (Stacked-MNIST's red digit is not its blue one)."""
-    registry = get_registry()
-    torch.manual_seed(0)
-    D = registry.build_part("discriminator", "infogan", image_shape=(3, 28, 28), num_classes=num_classes, width=4, hidden=16, split_channels=True, joint_score=False).eval()
-    x, labels = torch.randn(5, 3, 28, 28), torch.arange(5) % 4 if num_classes else None
-    with torch.no_grad():
-        if num_classes:  # class embeddings as a trained network's, well above the initialisation's 0.02
-            D.project.weight.normal_()
-        change = (D(x[:, [2, 1, 0]], labels) - D(x, labels)).abs().max() / D(x, labels).abs().max()
-    assert (change > 0.01) if num_classes else (change < 1e-4)
+        assert torch.allclose(D(moved, labels) - scores, one(moved[:, 1:2], labels) - one(x[:, 1:2], labels), atol=1e-5)
 
 
 @pytest.mark.parametrize("discriminator", ["infogan", "infogan-critic"])
