@@ -22,8 +22,11 @@ run resumes where it stopped):
    torchvision's ImageFolder, ToTensor/Normalize, a DataLoader, fp32, Adam 2e-4 (0.5, 0.999), BCE)
    on the same networks as ganzoo's dcgan at 64 px, for the wall time ganzoo's dcgan-64 run took,
    scored by the same evaluator call as ``ganzoo eval``.
+6. ``--variants diffaugment,...``: the default dcgan at 64 px again for its budget with further flags (DiffAugment,
+   channels-last), each a cell of its own.
 
-Writes benchmarks/results/emoji.json/.md and a 64-sample grid per cell in benchmarks/results/emoji/.
+Writes benchmarks/results/emoji.json/.md (``--out``) and a 64-sample grid per cell in benchmarks/results/emoji/ (the
+folder of the results file's name).
 One training at a time; use one torch thread (OMP_NUM_THREADS=1) on a shared machine.
 """
 
@@ -45,7 +48,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from records import invocation
 
 RESULTS = Path(__file__).resolve().parent / "results"
-GRIDS = RESULTS / "emoji"
 OUT = RESULTS / "emoji.json"
 CACHE = Path.home() / ".cache" / "ganzoo-bench" / "emoji"
 PACKAGE = "emoji-datasource-twitter"
@@ -261,6 +263,8 @@ def save_plain_grid(G, path: Path) -> None:
 
 FAST = "bf16 + channels-last"
 SPEED_VARIANTS = {"fp32": (), "channels-last": ("--channels-last",), "bf16": ("--precision", "bf16"), "bf16 + channels-last": ("--precision", "bf16", "--channels-last")}
+# further variants of the default dcgan at 64 px, trained for its budget when --variants names them (not speed runs)
+CELL_VARIANTS = {**SPEED_VARIANTS, "diffaugment": ("--augment", "diffaugment"), "diffaugment + channels-last": ("--augment", "diffaugment", "--channels-last")}
 
 
 def run_extractor(record: dict, data: str, seconds: float) -> None:
@@ -301,9 +305,9 @@ def run_cell(args, record: dict, data: str, work: Path, recipe: str, side: int, 
     name = f"{recipe}-{side}" + ("" if variant == "fp32" else f"-{slug(variant)}") + seed_suffix(args.seed)
     run_dir = work / name
     row = {"kind": "cell", "trainer": "ganzoo", "recipe": recipe, "side": side, "variant": variant, "seed": args.seed, "budget_s": minutes * 60}
-    row.update(train_for(recipe, data, side, minutes * 60, run_dir, *SPEED_VARIANTS[variant], "--seed", str(args.seed)))
-    grid = f"emoji/{name}.png"
-    save_grid_of(run_dir, RESULTS / grid)
+    row.update(train_for(recipe, data, side, minutes * 60, run_dir, *CELL_VARIANTS[variant], "--seed", str(args.seed)))
+    grid = f"{args.out.stem}/{name}.png"  # beside the results file, in a folder of its name
+    save_grid_of(run_dir, args.out.parent / grid)
     evaluation = evaluate_run(run_dir, args.eval_n, args.eval_split)
     record["eval_protocol"] = evaluation.get("protocol", {})
     row.update(grid=grid, **scores(evaluation))
@@ -317,8 +321,8 @@ def run_plain(args, record: dict, data: str) -> None:
     reference = find_row(record, kind="cell", recipe="dcgan", side=64, variant="fp32", seed=args.seed)
     seconds = reference["wall_s"] if reference else args.dcgan_64_minutes * 60
     G, row = plain_dcgan(Path(record["folder"]["root"]), data, seconds, seed=args.seed)
-    grid = f"emoji/plain-dcgan-64{seed_suffix(args.seed)}.png"
-    save_plain_grid(G, RESULTS / grid)
+    grid = f"{args.out.stem}/plain-dcgan-64{seed_suffix(args.seed)}.png"
+    save_plain_grid(G, args.out.parent / grid)
     row = {"kind": "plain", "trainer": "plain loop", "recipe": "dcgan", "side": 64, "variant": "fp32", "seed": args.seed, "budget_s": round(seconds, 1), **row, "grid": grid}
     row.update(scores(evaluate_plain(G, data, args.eval_n, args.eval_split)))
     add_row(args.out, record, row)
@@ -336,10 +340,14 @@ def main() -> None:
     parser.add_argument("--eval-split", default="train", help="reference split (the test split holds ~380 images)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the runs (ganzoo's --seed, the plain loop's torch seed); each seed's cells are kept apart")
     parser.add_argument("--skip", default="", help="comma-separated steps to leave out: speed, grid, plain, fast")
+    parser.add_argument("--variants", default="", help=f"comma-separated further variants of the default dcgan at 64 px, each for its budget: {', '.join(v for v in CELL_VARIANTS if v not in SPEED_VARIANTS)}")
     parser.add_argument("--work", type=Path, default=CACHE / "runs", help="where the run directories go")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--table-only", action="store_true", help="only rewrite the .md from the JSON")
     args = parser.parse_args()
+    variants = list(filter(None, args.variants.split(",")))
+    if unknown := [v for v in variants if v not in CELL_VARIANTS]:
+        parser.error(f"--variants: {', '.join(unknown)} not among {', '.join(CELL_VARIANTS)}")
     record = load_record(args.out)
     if not args.table_only:
         record.setdefault("command", invocation())
@@ -357,6 +365,8 @@ def main() -> None:
             run_plain(args, record, data)
         if "fast" not in skip and "dcgan" in recipes and 64 in sides:  # the same run with ganzoo's CPU speed flags
             run_cell(args, record, data, args.work, "dcgan", 64, FAST)
+        for variant in variants:
+            run_cell(args, record, data, args.work, "dcgan", 64, variant)
         if "grid" not in skip:
             for side in sides:
                 for recipe in recipes:
@@ -400,7 +410,7 @@ def write_table(record: dict, path: Path) -> None:
         lines.append("")
     quality = [r for r in rows if r["kind"] in ("cell", "plain")]
     if quality:
-        lines += ["| recipe | side | trainer | precision, layout | seed | networks | budget (s) | wall (s) | steps | batch × D steps | images/s | FD | KID | precision | recall | categories covered | grid |",
+        lines += ["| recipe | side | trainer | variant | seed | networks | budget (s) | wall (s) | steps | batch × D steps | images/s | FD | KID | precision | recall | categories covered | grid |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for r in sorted(quality, key=lambda r: (-r["side"], r["recipe"] != "dcgan", r["recipe"], r["trainer"], r["variant"] != "fp32", r.get("seed", 0))):
             kid = r.get("kid")
