@@ -40,3 +40,17 @@ def test_the_page_shows_the_committed_numbers(section, results, keys):
     expected = [[r["recipe"], _cell(r.get("modes"), 1), _cell(r.get("kl"), 3), _cell(r.get("fid"), 1), str(len(r["seeds"]))] for r in rows]
     shown = [row[:5] for row in _section(section)]
     assert shown == expected
+
+
+def test_the_legible_table_shows_every_committed_configuration():
+    """Each configuration of ``stacked_mnist_dcgan.json`` appears in the page's legible table with its mean legible
+    fraction and legible modes (at 0.9), as the benchmark counted them."""
+    data = json.loads((REPO / "benchmarks" / "results" / "stacked_mnist_dcgan.json").read_text())
+    text = PAGE.read_text()
+    table = text[text.index("## Counted legibly") : text.index("## Every recipe at 1000 steps")]
+    rows = [line.replace("**", "") for line in table.splitlines() if line.startswith("| ")]
+    for config in {c["config"] for c in data["cells"]}:
+        cells = [c["legible"]["0.9"] for c in data["cells"] if c["config"] == config]
+        fraction = f"{sum(c['fraction'] for c in cells) / len(cells):.3f}"
+        modes = f"{sum(c['modes'] for c in cells) / len(cells):.0f}"
+        assert any(f"| {fraction}" in row and f"| {modes}" in row for row in rows), f"{config}: {fraction} legible, {modes} modes not in the table"
