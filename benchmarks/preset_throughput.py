@@ -27,15 +27,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from records import invocation  # noqa: E402
+from records import invocation, refuse_unknown_device  # noqa: E402
 
 from ganzoo.base.atomic import write_atomically, write_json_atomically  # noqa: E402
 from ganzoo.bench.environment import hardware  # noqa: E402
 from ganzoo.discovery import get_registry  # noqa: E402
-from ganzoo.errors import ConfigError  # noqa: E402
 from ganzoo.testing.recipes import synthetic_dataset  # noqa: E402
 from ganzoo.train import Trainer, resolve_config  # noqa: E402
-from ganzoo.train.strategy import strategy_for  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 #: dense bf16 tensor-core peak, FLOP/s, of the devices a session may be lent (vendor datasheets, SXM parts)
@@ -108,10 +106,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=RESULTS / "preset_throughput.json")
     args = parser.parse_args()
-    try:
-        strategy_for(args.device)  # an unknown or absent device is refused before anything runs
-    except ConfigError as error:
-        parser.error(str(error))
+    refuse_unknown_device(parser, args.device)  # an unknown or absent device is refused before anything runs
     registry = get_registry().copy()
     chosen = [p for p in args.presets.split(",") if p] or presets(registry)
     variants = [v for v in args.variants.split(",") if v]

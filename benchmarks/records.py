@@ -33,3 +33,14 @@ def run_training(command: list[str], run: Path) -> tuple[list[str], float, float
     subprocess.run(command, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return command, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), time.time() - start
+
+
+def refuse_unknown_device(parser, device: str) -> None:
+    """``parser.error`` (exit 2, one line) for a device ganzoo cannot train on here, before anything runs."""
+    from ganzoo.errors import ConfigError
+    from ganzoo.train.strategy import strategy_for
+
+    try:
+        strategy_for(device)
+    except ConfigError as error:
+        parser.error(str(error))

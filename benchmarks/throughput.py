@@ -28,15 +28,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plain_loops import PlainLoop, mnist_loader  # noqa: E402
-from records import invocation  # noqa: E402
+from records import invocation, refuse_unknown_device  # noqa: E402
 
 from ganzoo.bench.environment import hardware  # noqa: E402
 from ganzoo.data.root import resolve_data_root  # noqa: E402
 from ganzoo.discovery import get_registry  # noqa: E402
 from ganzoo.train import Trainer, resolve_config  # noqa: E402
-from ganzoo.errors import ConfigError  # noqa: E402
 from ganzoo.train.build import build_discriminator, build_generator  # noqa: E402
-from ganzoo.train.strategy import strategy_for  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 VARIANTS = {"fp32": {}, "bf16": {"precision": "bf16"}, "channels-last": {"channels_last": True}, "compile": {"compile": True}, "compile+channels-last": {"compile": True, "channels_last": True}}
@@ -91,10 +89,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", help="where both loops run: cpu, cuda or cuda:N")
     parser.add_argument("--out", type=Path, default=RESULTS / "throughput.json")
     args = parser.parse_args()
-    try:
-        strategy_for(args.device)  # an unknown or absent device is refused before anything runs
-    except ConfigError as error:
-        parser.error(str(error))
+    refuse_unknown_device(parser, args.device)  # an unknown or absent device is refused before anything runs
     variants = ["fp32"] + [v for v in args.variants.split(",") if v and v != "fp32"]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
