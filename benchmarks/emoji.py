@@ -264,7 +264,8 @@ def save_plain_grid(G, path: Path) -> None:
 FAST = "bf16 + channels-last"
 SPEED_VARIANTS = {"fp32": (), "channels-last": ("--channels-last",), "bf16": ("--precision", "bf16"), "bf16 + channels-last": ("--precision", "bf16", "--channels-last")}
 # further variants of the default dcgan at 64 px, trained for its budget when --variants names them (not speed runs)
-CELL_VARIANTS = {**SPEED_VARIANTS, "diffaugment": ("--augment", "diffaugment"), "diffaugment + channels-last": ("--augment", "diffaugment", "--channels-last")}
+CELL_VARIANTS = {**SPEED_VARIANTS, "diffaugment": ("--augment", "diffaugment"), "diffaugment + channels-last": ("--augment", "diffaugment", "--channels-last"),
+                 "diffaugment + bf16 + channels-last": ("--augment", "diffaugment", "--precision", "bf16", "--channels-last")}
 
 
 def run_extractor(record: dict, data: str, seconds: float) -> None:
