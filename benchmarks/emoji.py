@@ -11,8 +11,9 @@ run resumes where it stopped):
    variants included, the category read from ``emoji.json``. The "Component" category (5 images:
    skin-tone swatches and hair parts) is left out. Nothing here runs at test time.
 2. the domain extractor: ``ganzoo extractor train --data folder:ROOT --seconds S``.
-3. speed at equal network: short runs of ganzoo's ``dcgan`` at 64 px in fp32, with ``--channels-last``,
-   with ``--precision bf16`` and with both, and the plain loop for as long; images/s of each.
+3. speed at equal network: short runs of ganzoo's ``dcgan`` at 64 px on the plain loop's networks (the
+   paper's width 64, no augmentation) in fp32, with ``--channels-last``, with ``--precision bf16`` and
+   with both, and the plain loop for as long; images/s of each.
 4. the grid: ``ganzoo train RECIPE --data folder:ROOT --image-size SIDE`` for every recipe at 32 and
    64 px, with ``--steps`` set from a measured speed so that the run fills its wall-time budget
    (``--dcgan-64-minutes`` for the default dcgan at 64 px, ``--cell-minutes`` for the others);
@@ -20,10 +21,11 @@ run resumes where it stopped):
    the categories covered.
 5. the plain loop: a plain PyTorch DCGAN-64 loop (``plain_loops.plain_dcgan_folder``: PIL files through
    torchvision's ImageFolder, ToTensor/Normalize, a DataLoader, fp32, Adam 2e-4 (0.5, 0.999), BCE)
-   on the same networks as ganzoo's dcgan at 64 px, for the wall time ganzoo's dcgan-64 run took,
+   on the DCGAN networks at the paper's width 64 (ganzoo's dcgan at 64 px defaults to half width with
+   DiffAugment; the ``paper width`` variant trains that), for the wall time ganzoo's dcgan-64 run took,
    scored by the same evaluator call as ``ganzoo eval``.
-6. ``--variants diffaugment,...``: the default dcgan at 64 px again for its budget with further flags (DiffAugment,
-   channels-last), each a cell of its own.
+6. ``--variants "paper width",...``: the default dcgan at 64 px again for its budget with further flags (the paper's
+   width, DiffAugment, channels-last, bf16), each a cell of its own.
 
 Writes benchmarks/results/emoji.json/.md (``--out``) and a 64-sample grid per cell in benchmarks/results/emoji/ (the
 folder of the results file's name).
@@ -217,7 +219,8 @@ def plain_dcgan(root: Path, data: str, seconds: float, seed: int = 0, warmup_ste
 
     start = time.perf_counter()
     registry = get_registry()
-    config = resolve_config(registry, data, "dcgan", image_size=64, seed=seed, device="cpu")
+    paper_width = {"generator": {"width": 64}, "discriminator": {"width": 64}}  # the classic DCGAN-64, whatever ganzoo's default
+    config = resolve_config(registry, data, "dcgan", image_size=64, seed=seed, device="cpu", augment="none", part_options=paper_width)
     shapes = shapes_for(config, registry.dataset(data))
     torch.manual_seed(seed)
     G, D = build_generator(registry, config, shapes), build_discriminator(registry, config, shapes)
@@ -263,9 +266,15 @@ def save_plain_grid(G, path: Path) -> None:
 
 FAST = "bf16 + channels-last"
 SPEED_VARIANTS = {"fp32": (), "channels-last": ("--channels-last",), "bf16": ("--precision", "bf16"), "bf16 + channels-last": ("--precision", "bf16", "--channels-last")}
+# the plain loop's networks, the paper's width without augmentation: the speed runs' (equal network), and a
+# cell variant since the 64-px default trains at half width with DiffAugment (the committed records before
+# that change call this cell "fp32")
+PAPER_WIDTH = ("--set", "generator.width=64", "--set", "discriminator.width=64", "--augment", "none")
 # further variants of the default dcgan at 64 px, trained for its budget when --variants names them (not speed runs)
-CELL_VARIANTS = {**SPEED_VARIANTS, "diffaugment": ("--augment", "diffaugment"), "diffaugment + channels-last": ("--augment", "diffaugment", "--channels-last"),
-                 "diffaugment + bf16 + channels-last": ("--augment", "diffaugment", "--precision", "bf16", "--channels-last")}
+CELL_VARIANTS = {**SPEED_VARIANTS, "paper width": PAPER_WIDTH, "diffaugment": ("--augment", "diffaugment"), "diffaugment + channels-last": ("--augment", "diffaugment", "--channels-last"),
+                 "diffaugment + bf16 + channels-last": ("--augment", "diffaugment", "--precision", "bf16", "--channels-last"),
+                 "half width + diffaugment": ("--augment", "diffaugment", "--set", "generator.width=32", "--set", "discriminator.width=32"),
+                 "half width + diffaugment + channels-last": ("--augment", "diffaugment", "--channels-last", "--set", "generator.width=32", "--set", "discriminator.width=32")}
 
 
 def run_extractor(record: dict, data: str, seconds: float) -> None:
@@ -286,7 +295,7 @@ def run_speed(args, record: dict, data: str, work: Path) -> None:
     """Images/s of ganzoo's dcgan at 64 px in each variant, and of the plain loop, ``--speed-seconds`` each."""
     for variant, flags in SPEED_VARIANTS.items():
         if not find_row(record, kind="speed", trainer="ganzoo", variant=variant):
-            row = train_for("dcgan", data, 64, args.speed_seconds, work / f"speed-{slug(variant)}", *flags)
+            row = train_for("dcgan", data, 64, args.speed_seconds, work / f"speed-{slug(variant)}", *PAPER_WIDTH, *flags)
             add_row(args.out, record, {"kind": "speed", "trainer": "ganzoo", "variant": variant, **row})
     if not find_row(record, kind="speed", trainer="plain loop"):
         _, row = plain_dcgan(Path(record["folder"]["root"]), data, args.speed_seconds)

@@ -264,7 +264,7 @@ class TrainingOptions:
     )
     augment: str | None = option(
         None,
-        help="Augmentation applied to real and fake images before D in both phases (see `ganzoo list augmentations`).",
+        help="Augmentation applied to real and fake images before D in both phases (see `ganzoo list augmentations`); `none` turns off one the recipe sets.",
         group=MODEL,
         check=Check(lambda v: v is None or isinstance(v, str), "a registered augmentation's name"),
         recipe=True,

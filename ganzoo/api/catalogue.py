@@ -97,7 +97,18 @@ def describe_resolution_row(recipe: Any, row: dict[str, Any]) -> str:
     return (
         f"{', '.join(map(str, row['sides']))} px: {value('generator')} x {value('discriminator')} x {value('loss')}, "
         f"batch {value('batch_size')}, Adam {value('lr_g'):g}/{value('lr_d'):g} ({betas}), {steps} D step{'s' if steps != 1 else ''}"
+        + _row_part_options(row)
+        + (f", {row['augment']}" if row.get("augment") else "")
     )
+
+
+def _row_part_options(row: dict[str, Any]) -> str:
+    """The part options a table row sets, ``", width 32"`` (both networks alike) or ``", G width 32, D width 16"``."""
+    generator, discriminator = row.get("generator_options") or {}, row.get("discriminator_options") or {}
+    listed = lambda options: ", ".join(f"{k} {v}" for k, v in options.items())  # noqa: E731
+    if generator == discriminator:
+        return f", {listed(generator)}" if generator else ""
+    return "".join(f", {who} {listed(options)}" for who, options in (("G", generator), ("D", discriminator)) if options)
 
 
 def describe_preset(recipe: Any) -> str:

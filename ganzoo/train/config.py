@@ -74,6 +74,10 @@ class TrainConfig:
         return cls.from_dict(data["config"])
 
 
+#: The ``augment`` value that trains without augmentation even where the recipe sets one.
+NO_AUGMENTATION = "none"
+
+
 def resolve_config(
     registry: Registry,
     dataset: str,
@@ -123,6 +127,8 @@ def resolve_config(
                 spec = part_spec(registry, part, overrides[part])
                 values[f"{part}_options"] = _replacement_options(registry, part, spec, values, (part_options or {}).get(part, {}), base.name)
         values.update(overrides)
+        if values["augment"] == NO_AUGMENTATION:  # `--augment none` turns off the one a recipe sets
+            values["augment"], values["augment_options"] = None, {}
         for part, options in (part_options or {}).items():
             if part not in SETTABLE:
                 raise ConfigError(f"Part options are for {', '.join(SETTABLE)}; got {part!r}.")

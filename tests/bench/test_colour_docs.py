@@ -14,7 +14,7 @@ def _comparison_tables() -> list[list[dict[str, str]]]:
     """Every table of the page whose header starts ``| run | steps |``, as rows of header -> cell."""
     tables, header, rows = [], None, []
     for line in [*PAGE.read_text().splitlines(), ""]:
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")] if line.startswith("|") else None
+        cells = [cell.strip().strip("*") for cell in line.strip().strip("|").split("|")] if line.startswith("|") else None  # bold or not
         if cells and cells[:2] == ["run", "steps"]:
             header, rows = cells, []
         elif cells and header and not set(line) <= set("|- "):

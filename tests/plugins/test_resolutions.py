@@ -133,8 +133,10 @@ def test_every_row_of_every_table_is_a_valid_configuration(recipe):
 
 
 def test_the_dcgan_table_gives_the_papers_settings_and_image_size_selects_the_row():
-    config = resolve_config(REGISTRY, "mnist", "dcgan", image_size=64)
-    assert (config.generator, config.discriminator, config.batch_size, config.betas, config.generator_options) == ("dcgan", "dcgan", 128, (0.5, 0.999), {})
+    config = resolve_config(REGISTRY, "mnist", "dcgan", image_size=32)
+    assert (config.generator, config.discriminator, config.batch_size, config.betas, config.generator_options, config.augment) == ("dcgan", "dcgan", 128, (0.5, 0.999), {}, None)
+    at_64 = resolve_config(REGISTRY, "mnist", "dcgan", image_size=64)  # half width with DiffAugment (docs/colour.md)
+    assert (at_64.generator, at_64.batch_size, at_64.generator_options, at_64.discriminator_options, at_64.augment) == ("dcgan", 128, {"width": 32}, {"width": 32}, "diffaugment")
     wgan = resolve_config(_colour_registry((3, 32, 32)), "colour", "wgan-gp")
     assert (wgan.generator, wgan.discriminator, wgan.d_steps, wgan.betas) == ("wgan-gp-resnet", "wgan-gp-resnet", 5, (0.0, 0.9))
     cgan = resolve_config(_colour_registry((3, 32, 32)), "colour", "cgan")
@@ -149,6 +151,26 @@ def test_the_users_flags_win_over_the_table():
     assert (config.generator, config.batch_size, config.lr_d, config.lr_g, config.generator_options) == ("dcgan", 16, 1e-4, 2e-4, {"width": 8})
     named = resolve_config(registry, "colour", "wgan-gp", generator="infogan", discriminator="infogan-critic", d_steps=2)
     assert (named.generator, named.discriminator, named.d_steps, named.lr_g) == ("infogan", "infogan-critic", 2, 1e-4)
+
+
+def test_augment_none_turns_off_the_augmentation_a_row_sets_and_widths_can_go_back_to_the_papers():
+    registry = _colour_registry((3, 64, 64))
+    paper = resolve_config(registry, "colour", "dcgan", augment="none", part_options={"generator": {"width": 64}, "discriminator": {"width": 64}})
+    assert (paper.augment, paper.augment_options, paper.generator_options, paper.discriminator_options) == (None, {}, {"width": 64}, {"width": 64})
+    assert resolve_config(registry, "colour", "vanilla", augment="none").augment is None  # no augmentation to turn off: none either way
+
+
+def test_the_table_line_names_the_widths_and_augmentation_a_row_sets():
+    from ganzoo.api.catalogue import describe_resolution_row, resolution_table
+
+    dcgan = REGISTRY.recipe("dcgan")
+    lines = [describe_resolution_row(dcgan, row) for row in resolution_table(dcgan)]
+    assert lines == [
+        "32, 128 px: dcgan x dcgan x bce, batch 128, Adam 0.0002/0.0002 (0.5, 0.999), 1 D step",
+        "64 px: dcgan x dcgan x bce, batch 128, Adam 0.0002/0.0002 (0.5, 0.999), 1 D step, width 32, diffaugment",
+    ]
+    lopsided = {"sides": [64], "generator_options": {"width": 32}, "discriminator_options": {"width": 16}}
+    assert describe_resolution_row(dcgan, lopsided).endswith("1 D step, G width 32, D width 16")
 
 
 def test_a_table_with_unknown_fields_is_refused():
@@ -179,7 +201,8 @@ def test_list_recipes_shows_the_table(monkeypatch):
 
     monkeypatch.setattr(out, "_width", 400)  # one table row per line
     output = CliRunner().invoke(app, ["list", "recipes"]).output
-    assert "32, 64, 128 px: dcgan x dcgan x bce, batch 128, Adam 0.0002/0.0002 (0.5, 0.999), 1 D step" in output
+    assert "32, 128 px: dcgan x dcgan x bce, batch 128, Adam 0.0002/0.0002 (0.5, 0.999), 1 D step" in output
+    assert "64 px: dcgan x dcgan x bce, batch 128, Adam 0.0002/0.0002 (0.5, 0.999), 1 D step, width 32, diffaugment" in output
     assert "32 px: wgan-gp-resnet x wgan-gp-resnet x wgan-gp, batch 64, Adam 0.0002/0.0002 (0, 0.9), 5 D steps" in output
 
 
@@ -245,7 +268,7 @@ def test_a_recipe_file_keeps_its_bases_table_less_what_it_states(tmp_path):
     path = tmp_path / "narrow.toml"
     path.write_text('base = "dcgan"\nbatch_size = 32\n[discriminator]\nwidth = 16\n')
     recipe = load_recipe_file(REGISTRY, path)
-    config = resolve_config(_colour_registry((3, 64, 64)), "colour", recipe)
+    config = resolve_config(_colour_registry((3, 32, 32)), "colour", recipe)
     assert (config.generator, config.generator_options, config.batch_size) == ("dcgan", {}, 32)  # the table's G; the file's batch
     assert (config.discriminator, config.discriminator_options) == ("infogan", {"width": 16, "hidden": 512})  # the file's D
 
