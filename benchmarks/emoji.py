@@ -265,16 +265,23 @@ def save_plain_grid(G, path: Path) -> None:
 # ---------------------------------------------------------------- the steps
 
 FAST = "bf16 + channels-last"
-SPEED_VARIANTS = {"fp32": (), "channels-last": ("--channels-last",), "bf16": ("--precision", "bf16"), "bf16 + channels-last": ("--precision", "bf16", "--channels-last")}
+CHANNELS_LAST, BF16, DIFFAUGMENT = ("--channels-last",), ("--precision", "bf16"), ("--augment", "diffaugment")
+HALF_WIDTH = ("--set", "generator.width=32", "--set", "discriminator.width=32")
+SPEED_VARIANTS = {"fp32": (), "channels-last": CHANNELS_LAST, "bf16": BF16, "bf16 + channels-last": (*BF16, *CHANNELS_LAST)}
 # the plain loop's networks, the paper's width without augmentation: the speed runs' (equal network), and a
 # cell variant since the 64-px default trains at half width with DiffAugment (the committed records before
 # that change call this cell "fp32")
 PAPER_WIDTH = ("--set", "generator.width=64", "--set", "discriminator.width=64", "--augment", "none")
 # further variants of the default dcgan at 64 px, trained for its budget when --variants names them (not speed runs)
-CELL_VARIANTS = {**SPEED_VARIANTS, "paper width": PAPER_WIDTH, "diffaugment": ("--augment", "diffaugment"), "diffaugment + channels-last": ("--augment", "diffaugment", "--channels-last"),
-                 "diffaugment + bf16 + channels-last": ("--augment", "diffaugment", "--precision", "bf16", "--channels-last"),
-                 "half width + diffaugment": ("--augment", "diffaugment", "--set", "generator.width=32", "--set", "discriminator.width=32"),
-                 "half width + diffaugment + channels-last": ("--augment", "diffaugment", "--channels-last", "--set", "generator.width=32", "--set", "discriminator.width=32")}
+CELL_VARIANTS = {
+    **SPEED_VARIANTS,
+    "paper width": PAPER_WIDTH,
+    "diffaugment": DIFFAUGMENT,
+    "diffaugment + channels-last": (*DIFFAUGMENT, *CHANNELS_LAST),
+    "diffaugment + bf16 + channels-last": (*DIFFAUGMENT, *BF16, *CHANNELS_LAST),
+    "half width + diffaugment": (*DIFFAUGMENT, *HALF_WIDTH),
+    "half width + diffaugment + channels-last": (*DIFFAUGMENT, *CHANNELS_LAST, *HALF_WIDTH),
+}
 
 
 def run_extractor(record: dict, data: str, seconds: float) -> None:
